@@ -78,10 +78,18 @@ export async function stackDown(config: StackConfig, log: pino.Logger, opts: { p
 }
 
 export interface InstanceStatus { name: string; pid: number | null; healthy: boolean; endpoints: Record<string, string>; log: string }
-export interface ComponentStatus { healthy: boolean; instances: InstanceStatus[]; [endpoint: string]: unknown }
+export interface ComponentStatus { healthy: boolean; instances: InstanceStatus[] }
+/** The shape of `stack:status --json`: a stable interface for scripts and tests. */
 export interface StackStatus {
   topology: TopologyName;
-  components: Record<'kafka' | 'schemaRegistry' | 'clickhouse' | 'zookeeper' | 'prometheus' | 'alertmanager', ComponentStatus>;
+  components: {
+    kafka: ComponentStatus & { bootstrap: string };
+    schemaRegistry: ComponentStatus & { url: string };
+    clickhouse: ComponentStatus & { http: string[]; native: string[]; cluster: string };
+    zookeeper: ComponentStatus & { connect: string };
+    prometheus: ComponentStatus & { url: string };
+    alertmanager: ComponentStatus & { url: string };
+  };
 }
 
 export async function stackStatus(config: StackConfig): Promise<StackStatus> {
