@@ -8,8 +8,8 @@ module.exports = {
       displayName: 'unit',
       testEnvironment: 'node',
       transform,
-      testPathIgnorePatterns,
-      testMatch: ['<rootDir>/**/*.test.ts', '!<rootDir>/**/*.int.test.ts'],
+      testPathIgnorePatterns: [...testPathIgnorePatterns, '\\.int\\.test\\.ts$'],
+      testMatch: ['<rootDir>/**/*.test.ts'],
     },
     {
       displayName: 'integration',

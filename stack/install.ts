@@ -58,8 +58,8 @@ function runLogged(cmd: string, args: string[], log: pino.Logger, env: NodeJS.Pr
   });
 }
 
-async function javaMajor(): Promise<number> {
-  const out = await run('java', ['-version']).then(
+async function javaMajor(env: NodeJS.ProcessEnv): Promise<number> {
+  const out = await run('java', ['-version'], { env }).then(
     (r) => r.stderr + r.stdout,
     () => {
       throw new StackError('Java is missing: the stack runs Kafka, ZooKeeper and the registry on Java 17+. Install it with: apt-get install -y openjdk-17-jre-headless');
@@ -69,10 +69,10 @@ async function javaMajor(): Promise<number> {
   return m ? Number(m[1]) : 0;
 }
 
-async function requireJavaAndMaven(): Promise<void> {
-  const major = await javaMajor();
+export async function requireJavaAndMaven(env: NodeJS.ProcessEnv = process.env): Promise<void> {
+  const major = await javaMajor(env);
   if (major < 17) throw new StackError(`Java ${major || '(unknown)'} found, Java 17+ needed for Kafka 4 and Apicurio 3: apt-get install -y openjdk-17-jre-headless`);
-  await run('mvn', ['--version']).catch(() => {
+  await run('mvn', ['--version'], { env }).catch(() => {
     throw new StackError('Maven is missing: the stack fetches Kafka and Apicurio from Maven Central with it. Install it with: apt-get install -y maven');
   });
 }
