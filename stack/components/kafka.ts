@@ -17,7 +17,11 @@ function clusterId(layout: StackLayout): string {
   const file = path.join(layout.config.dir, layout.topology, 'kafka-cluster-id');
   if (!fs.existsSync(file)) {
     fs.mkdirSync(path.dirname(file), { recursive: true });
-    fs.writeFileSync(file, crypto.randomBytes(16).toString('base64url'));
+    // Like Kafka's Uuid.randomUuid: an id starting with '-' would read as a command-line flag.
+    let id: string;
+    do id = crypto.randomBytes(16).toString('base64url');
+    while (id.startsWith('-'));
+    fs.writeFileSync(file, id);
   }
   return fs.readFileSync(file, 'utf8').trim();
 }
