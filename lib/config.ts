@@ -27,6 +27,21 @@ const envSchema = z.object({
   PROMETHEUS_PORT: port.default(9090),
   ALERTMANAGER_PORT: port.default(9093),
   STACK_START_TIMEOUT_S: z.coerce.number().positive().default(180),
+  KAFKA_BROKERS: z.string().optional(),
+  SCHEMA_REGISTRY_URL: z.string().url().optional(),
+  UPLOAD_EVENTS_TOPIC: z.string().regex(/^[A-Za-z0-9._-]{1,249}$/).default('seller.upload-events.v1'),
+  TOPIC_PARTITIONS: z.coerce.number().int().min(1).default(12),
+  TOPIC_RETENTION_HOURS: z.coerce.number().positive().default(168),
+  PRODUCER_MAX_QUEUED_EVENTS: z.coerce.number().int().min(1).default(100_000),
+  PRODUCER_MAX_BATCH: z.coerce.number().int().min(1).default(5_000),
+  PRODUCER_LINGER_MS: z.coerce.number().min(0).default(5),
+  PRODUCER_COMPRESSION: z.enum(['none', 'gzip']).default('gzip'),
+  PRODUCER_SEND_TIMEOUT_MS: z.coerce.number().int().min(100).default(10_000),
+  GATEWAY_HOST: z.string().default('127.0.0.1'),
+  GATEWAY_PORT: port.default(8080),
+  GATEWAY_BODY_LIMIT_BYTES: z.coerce.number().int().min(1024).default(5 * 1024 * 1024),
+  GATEWAY_RETRY_AFTER_S: z.coerce.number().int().min(1).default(5),
+  ZOOKEEPER_CONNECT: z.string().optional(),
   LOG_LEVEL: z.enum(['trace', 'debug', 'info', 'warn', 'error', 'fatal']).default('info'),
 });
 
@@ -80,5 +95,41 @@ export function stackConfig(env: Env = loadEnv(), overrides: { topology?: Topolo
     prometheus: { port: env.PROMETHEUS_PORT },
     alertmanager: { port: env.ALERTMANAGER_PORT },
     startTimeoutMs: env.STACK_START_TIMEOUT_S * 1000,
+  };
+}
+
+/** Where the project's services find the servers: explicit variables, else the local stack's defaults. */
+export interface ServiceConfig {
+  kafkaBrokers: string[];
+  schemaRegistryUrl: string;
+  zookeeperConnect: string;
+  topics: { uploadEvents: string; partitions: number; retentionMs: number };
+  producer: { maxQueuedEvents: number; maxBatch: number; lingerMs: number; compression: 'none' | 'gzip'; sendTimeoutMs: number };
+  gateway: { host: string; port: number; bodyLimitBytes: number; retryAfterS: number };
+}
+
+export function serviceConfig(env: Env = loadEnv()): ServiceConfig {
+  return {
+    kafkaBrokers: (env.KAFKA_BROKERS ?? `127.0.0.1:${env.KAFKA_PORT}`).split(',').map((b) => b.trim()),
+    schemaRegistryUrl: env.SCHEMA_REGISTRY_URL ?? `http://127.0.0.1:${env.SCHEMA_REGISTRY_PORT}/apis/ccompat/v7`,
+    zookeeperConnect: env.ZOOKEEPER_CONNECT ?? `127.0.0.1:${env.ZOOKEEPER_PORT}`,
+    topics: {
+      uploadEvents: env.UPLOAD_EVENTS_TOPIC,
+      partitions: env.TOPIC_PARTITIONS,
+      retentionMs: Math.round(env.TOPIC_RETENTION_HOURS * 3600_000),
+    },
+    producer: {
+      maxQueuedEvents: env.PRODUCER_MAX_QUEUED_EVENTS,
+      maxBatch: env.PRODUCER_MAX_BATCH,
+      lingerMs: env.PRODUCER_LINGER_MS,
+      compression: env.PRODUCER_COMPRESSION,
+      sendTimeoutMs: env.PRODUCER_SEND_TIMEOUT_MS,
+    },
+    gateway: {
+      host: env.GATEWAY_HOST,
+      port: env.GATEWAY_PORT,
+      bodyLimitBytes: env.GATEWAY_BODY_LIMIT_BYTES,
+      retryAfterS: env.GATEWAY_RETRY_AFTER_S,
+    },
   };
 }

@@ -1,0 +1,196 @@
+import type { SchemaRegistry } from '@kafkajs/confluent-schema-registry';
+import { CompressionTypes, Partitioners, type Kafka, type Message, type Producer } from 'kafkajs';
+import type pino from 'pino';
+import { Counter, Gauge, Histogram, type Registry } from 'prom-client';
+import type { UploadEvent } from '../schemas/upload-event';
+
+/**
+ * The producer library: idempotent, acks=all, batched and compressed, with a bounded queue.
+ * `send` resolves once Kafka acknowledged every event it was given; when the queue is full it
+ * throws QueueFullError at once, which is the caller's signal to slow down.
+ */
+
+export class QueueFullError extends Error {}
+export class ProducerClosedError extends Error {}
+
+export interface EventProducerOptions {
+  kafka: Kafka;
+  registry: SchemaRegistry;
+  topic: string;
+  schemaId: number;
+  maxQueuedEvents: number;
+  maxBatch: number;
+  lingerMs: number;
+  compression: 'none' | 'gzip';
+  metrics: Registry;
+  log: pino.Logger;
+}
+
+interface Request { remaining: number; settled: boolean; resolve: () => void; reject: (err: Error) => void }
+interface Chunk { messages: Message[]; request: Request }
+
+const NS_PER_MS = 1_000_000n;
+
+function producerMetrics(registry: Registry) {
+  const registers = [registry];
+  return {
+    events: new Counter({ name: 'upload_pulse_producer_events_total', help: 'Events by outcome: acked by Kafka, failed after retries, rejected because the queue was full', labelNames: ['topic', 'result'], registers }),
+    batch: new Histogram({ name: 'upload_pulse_producer_batch_events', help: 'Events per produce batch', labelNames: ['topic'], buckets: [1, 10, 100, 500, 1000, 2000, 5000, 10000], registers }),
+    queue: new Gauge({ name: 'upload_pulse_producer_queue_events', help: 'Events accepted by the producer and not yet acknowledged', labelNames: ['topic'], registers }),
+    latency: new Histogram({ name: 'upload_pulse_producer_send_seconds', help: 'Time from batch send to Kafka acknowledgement', labelNames: ['topic'], buckets: [0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10], registers }),
+  };
+}
+
+export class EventProducer {
+  private readonly producer: Producer;
+  private readonly metrics: ReturnType<typeof producerMetrics>;
+  private readonly queue: Chunk[] = [];
+  /** Accepted and not yet acknowledged (queued, being encoded or in flight): the bound applies to this. */
+  private queuedEvents = 0;
+  /** Encoded and waiting for a batch. */
+  private unsent = 0;
+  private timer: NodeJS.Timeout | undefined;
+  private flushing: Promise<void> | undefined;
+  private closed = false;
+
+  constructor(private readonly opts: EventProducerOptions) {
+    this.producer = opts.kafka.producer({
+      idempotent: true,
+      // kafkajs requires a single in-flight request per broker for idempotence.
+      maxInFlightRequests: 1,
+      createPartitioner: Partitioners.DefaultPartitioner,
+      retry: { retries: 5, initialRetryTime: 100, maxRetryTime: 2000 },
+    });
+    this.metrics = producerMetrics(opts.metrics);
+  }
+
+  connect(): Promise<void> {
+    return this.producer.connect();
+  }
+
+  /** Events accepted and not yet acknowledged; callers may use it to pace themselves. */
+  get pending(): number {
+    return this.queuedEvents;
+  }
+
+  async send(events: UploadEvent[]): Promise<void> {
+    if (this.closed) throw new ProducerClosedError('the producer is shutting down; retry against another instance');
+    const { topic, maxQueuedEvents } = this.opts;
+    if (this.queuedEvents + events.length > maxQueuedEvents) {
+      this.metrics.events.inc({ topic, result: 'rejected' }, events.length);
+      throw new QueueFullError(`producer queue full (${this.queuedEvents} of ${maxQueuedEvents} events pending); slow down and retry`);
+    }
+    if (events.length === 0) return;
+    // Reserve queue room before the async encode, so concurrent callers cannot overrun the bound.
+    this.queuedEvents += events.length;
+    this.metrics.queue.set({ topic }, this.queuedEvents);
+    let messages: Message[];
+    try {
+      messages = await Promise.all(events.map((e) => this.encode(e)));
+    } catch (err) {
+      this.release(events.length);
+      throw err;
+    }
+    return new Promise<void>((resolve, reject) => {
+      const { maxBatch } = this.opts;
+      const request: Request = { remaining: Math.ceil(messages.length / maxBatch), settled: false, resolve, reject };
+      for (let i = 0; i < messages.length; i += maxBatch) this.queue.push({ messages: messages.slice(i, i + maxBatch), request });
+      this.unsent += messages.length;
+      this.schedule();
+    });
+  }
+
+  /** Stops accepting events, sends everything queued, and disconnects. */
+  async close(): Promise<void> {
+    this.closed = true;
+    clearTimeout(this.timer);
+    await this.flush();
+    await this.producer.disconnect();
+  }
+
+  private async encode(event: UploadEvent): Promise<Message> {
+    return {
+      key: event.data.company_id.toString(),
+      value: await this.opts.registry.encode(this.opts.schemaId, event),
+      // Kafka's timestamp is the event time, so replays can seek by event time.
+      timestamp: (event.ts / NS_PER_MS).toString(),
+    };
+  }
+
+  private release(n: number): void {
+    this.queuedEvents -= n;
+    this.metrics.queue.set({ topic: this.opts.topic }, this.queuedEvents);
+  }
+
+  private schedule(): void {
+    if (this.flushing) return;
+    if (this.unsent >= this.opts.maxBatch || this.closed) {
+      void this.flush();
+    } else if (!this.timer) {
+      this.timer = setTimeout(() => void this.flush(), this.opts.lingerMs);
+    }
+  }
+
+  private flush(): Promise<void> {
+    clearTimeout(this.timer);
+    this.timer = undefined;
+    this.flushing ??= this.drain().finally(() => {
+      this.flushing = undefined;
+      if (this.queue.length > 0) this.schedule();
+    });
+    return this.flushing;
+  }
+
+  private async drain(): Promise<void> {
+    while (this.queue.length > 0) {
+      const batch: Chunk[] = [];
+      let size = 0;
+      while (this.queue.length > 0 && (batch.length === 0 || size + this.queue[0].messages.length <= this.opts.maxBatch)) {
+        const chunk = this.queue.shift()!;
+        this.unsent -= chunk.messages.length;
+        // The rest of a request that already failed is not sent: its caller was told it failed.
+        if (chunk.request.settled) this.release(chunk.messages.length);
+        else {
+          batch.push(chunk);
+          size += chunk.messages.length;
+        }
+      }
+      if (batch.length > 0) await this.sendBatch(batch, size);
+    }
+  }
+
+  private async sendBatch(batch: Chunk[], size: number): Promise<void> {
+    const { topic, compression } = this.opts;
+    const stop = this.metrics.latency.startTimer({ topic });
+    this.metrics.batch.observe({ topic }, size);
+    try {
+      await this.producer.send({
+        topic,
+        acks: -1,
+        compression: compression === 'gzip' ? CompressionTypes.GZIP : CompressionTypes.None,
+        messages: batch.flatMap((c) => c.messages),
+      });
+      stop();
+      this.metrics.events.inc({ topic, result: 'acked' }, size);
+      for (const { request } of batch) {
+        request.remaining -= 1;
+        if (request.remaining === 0 && !request.settled) {
+          request.settled = true;
+          request.resolve();
+        }
+      }
+    } catch (err) {
+      this.metrics.events.inc({ topic, result: 'failed' }, size);
+      this.opts.log.warn({ err, events: size }, 'produce failed after retries');
+      const error = err instanceof Error ? err : new Error(String(err));
+      for (const { request } of batch) {
+        if (!request.settled) {
+          request.settled = true;
+          request.reject(error);
+        }
+      }
+    } finally {
+      this.release(size);
+    }
+  }
+}

@@ -1,0 +1,49 @@
+import fs from 'node:fs';
+import path from 'node:path';
+import avro from 'avsc';
+
+/**
+ * The seller upload event: its TypeScript shape and its Avro schema. 64-bit ids and nanosecond
+ * timestamps are bigint everywhere, so no hop rounds them (JavaScript numbers stop at 2^53).
+ */
+
+export const EVENT_TYPES = ['SAVE', 'UPDATE', 'ERROR'] as const;
+export type EventType = (typeof EVENT_TYPES)[number];
+
+export interface MediaFile { url: string; size: bigint }
+
+export interface UploadEvent {
+  id: bigint;
+  event: EventType;
+  attempt_id: string;
+  is_created: boolean;
+  origin: string;
+  up_ts: bigint;
+  ts: bigint;
+  country: string;
+  data: { company_id: bigint; info: string; media: MediaFile[] };
+}
+
+export const UPLOAD_EVENT_SCHEMA_FILE = path.join(__dirname, 'upload-event.v1.avsc');
+
+/** The schema as registered: the file's JSON, unchanged. */
+export const uploadEventSchema = (): avro.Schema => JSON.parse(fs.readFileSync(UPLOAD_EVENT_SCHEMA_FILE, 'utf8'));
+
+/** Avro `long` read and written as bigint (avsc's default refuses values above 2^53). */
+export const bigintLong = avro.types.LongType.__with({
+  fromBuffer: (buf: Buffer) => buf.readBigInt64LE(),
+  toBuffer: (n: bigint) => {
+    const buf = Buffer.alloc(8);
+    buf.writeBigInt64LE(n);
+    return buf;
+  },
+  fromJSON: (v: unknown) => BigInt(v as string),
+  toJSON: (n: bigint) => n.toString(),
+  isValid: (n: unknown) => typeof n === 'bigint',
+  compare: (a: bigint, b: bigint) => (a === b ? 0 : a < b ? -1 : 1),
+});
+
+/** avsc options for every reader and writer of upload events. */
+export const avroOptions = { registry: { long: bigintLong } } as const;
+
+export const uploadEventType = (): avro.Type => avro.Type.forSchema(uploadEventSchema(), avroOptions);
