@@ -72,6 +72,7 @@ export interface StackConfig {
   zookeeper: { port: number; peerPort: number; electionPort: number };
   prometheus: { port: number };
   alertmanager: { port: number };
+  gateway: { port: number };
   startTimeoutMs: number;
 }
 
@@ -94,6 +95,7 @@ export function stackConfig(env: Env = loadEnv(), overrides: { topology?: Topolo
     },
     prometheus: { port: env.PROMETHEUS_PORT },
     alertmanager: { port: env.ALERTMANAGER_PORT },
+    gateway: { port: env.GATEWAY_PORT },
     startTimeoutMs: env.STACK_START_TIMEOUT_S * 1000,
   };
 }

@@ -24,6 +24,7 @@ export interface StackLayout {
   registry: { name: string; port: number };
   prometheus: { name: string; port: number };
   alertmanager: { name: string; port: number };
+  gateway: { name: string; port: number };
 }
 
 const SIZES: Record<TopologyName, { kafka: number; zookeeper: number; clickhouseShards: number; replicas: number }> = {
@@ -67,6 +68,7 @@ export function layoutFor(config: StackConfig): StackLayout {
     registry: { name: 'schema-registry', port: config.schemaRegistry.port },
     prometheus: { name: 'prometheus', port: config.prometheus.port },
     alertmanager: { name: 'alertmanager', port: config.alertmanager.port },
+    gateway: { name: 'gateway', port: config.gateway.port },
   };
 }
 
@@ -78,6 +80,7 @@ export function allPorts(layout: StackLayout): number[] {
     layout.registry.port,
     layout.prometheus.port,
     layout.alertmanager.port,
+    layout.gateway.port,
   ];
 }
 

@@ -19,6 +19,8 @@ export interface ProcessSpec {
   command: string;
   args: string[];
   env?: Record<string, string>;
+  /** Working directory; the instance's folder unless given. */
+  cwd?: string;
   paths: InstancePaths;
   /** Every port the instance binds: checked free before start. */
   ports: number[];
@@ -95,7 +97,7 @@ export async function startProcess(spec: ProcessSpec): Promise<'started' | 'runn
   const out = fs.openSync(spec.paths.logFile, 'a');
   fs.writeSync(out, `\n--- ${new Date().toISOString()} stack: starting ${spec.command} ${spec.args.join(' ')}\n`);
   const child = spawn(spec.command, spec.args, {
-    cwd: spec.paths.root,
+    cwd: spec.cwd ?? spec.paths.root,
     env: { ...process.env, ...spec.env },
     stdio: ['ignore', out, out],
     detached: true,

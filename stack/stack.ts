@@ -6,6 +6,7 @@ import { CLICKHOUSE_CLUSTER, clickhouseProcesses } from './components/clickhouse
 import { kafkaProcesses } from './components/kafka';
 import { alertmanagerProcesses, prometheusProcesses } from './components/monitoring';
 import { registryProcesses, registryUrl } from './components/registry';
+import { gatewayProcesses, gatewayUrl } from './components/services';
 import { zookeeperProcesses } from './components/zookeeper';
 import { installStack } from './install';
 import { bootstrapServers, layoutFor, zookeeperConnect, type StackLayout } from './layout';
@@ -13,11 +14,12 @@ import { isHealthy, runningPid, StackError, startProcess, stopProcess, waitHealt
 
 /** Brings the whole local stack up, reports on it and takes it down. */
 
-/** Start order: each group needs the ones before it (ClickHouse needs ZooKeeper, the registry needs Kafka). */
+/** Start order: each group needs the ones before it (ClickHouse needs ZooKeeper, the registry needs Kafka, services need all). */
 export function startGroups(layout: StackLayout): ProcessSpec[][] {
   return [
     [...zookeeperProcesses(layout), ...kafkaProcesses(layout)],
     [...clickhouseProcesses(layout), ...registryProcesses(layout), ...alertmanagerProcesses(layout), ...prometheusProcesses(layout)],
+    [...gatewayProcesses(layout)],
   ];
 }
 
@@ -89,6 +91,7 @@ export interface StackStatus {
     zookeeper: ComponentStatus & { connect: string };
     prometheus: ComponentStatus & { url: string };
     alertmanager: ComponentStatus & { url: string };
+    gateway: ComponentStatus & { url: string };
   };
 }
 
@@ -125,6 +128,7 @@ export async function stackStatus(config: StackConfig): Promise<StackStatus> {
       zookeeper: { connect: zookeeperConnect(layout), ...of('zookeeper') },
       prometheus: { url: `http://127.0.0.1:${layout.prometheus.port}`, ...of('prometheus') },
       alertmanager: { url: `http://127.0.0.1:${layout.alertmanager.port}`, ...of('alertmanager') },
+      gateway: { url: gatewayUrl(layout), ...of('gateway') },
     },
   };
 }
