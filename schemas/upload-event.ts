@@ -43,7 +43,14 @@ export const bigintLong = avro.types.LongType.__with({
   compare: (a: bigint, b: bigint) => (a === b ? 0 : a < b ? -1 : 1),
 });
 
-/** avsc options for every reader and writer of upload events. */
-export const avroOptions = { registry: { long: bigintLong } } as const;
+/**
+ * avsc options for every reader and writer of upload events. A type hook rather than avsc's
+ * `registry` option: avsc adds each parsed name to that registry object, so sharing one across
+ * schemas (as the registry client does) fails on the second version of a record.
+ */
+export const avroOptions: Partial<avro.ForSchemaOptions> = {
+  typeHook: (schema) => (schema === 'long' || (typeof schema === 'object' && (schema as { type?: unknown }).type === 'long') ? bigintLong : undefined),
+};
 
-export const uploadEventType = (): avro.Type => avro.Type.forSchema(uploadEventSchema(), avroOptions);
+// A copy: avsc stores the names it parses in the options object it is given.
+export const uploadEventType = (): avro.Type => avro.Type.forSchema(uploadEventSchema(), { ...avroOptions });
