@@ -52,6 +52,8 @@ export class EventProducer {
   private timer: NodeJS.Timeout | undefined;
   private flushing: Promise<void> | undefined;
   private closed = false;
+  /** Resolved when nothing is pending: what close() waits for. */
+  private readonly idle: (() => void)[] = [];
 
   constructor(private readonly opts: EventProducerOptions) {
     this.producer = opts.kafka.producer({
@@ -100,11 +102,15 @@ export class EventProducer {
     });
   }
 
-  /** Stops accepting events, sends everything queued, and disconnects. */
+  /** Stops accepting events, sends everything accepted (including what is still being encoded), and disconnects. */
   async close(): Promise<void> {
     this.closed = true;
-    clearTimeout(this.timer);
-    await this.flush();
+    if (this.queuedEvents > 0) {
+      await new Promise<void>((resolve) => {
+        this.idle.push(resolve);
+        void this.flush();
+      });
+    }
     await this.producer.disconnect();
   }
 
@@ -120,6 +126,7 @@ export class EventProducer {
   private release(n: number): void {
     this.queuedEvents -= n;
     this.metrics.queue.set({ topic: this.opts.topic }, this.queuedEvents);
+    if (this.queuedEvents === 0) this.idle.splice(0).forEach((resolve) => resolve());
   }
 
   private schedule(): void {
