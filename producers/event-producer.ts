@@ -52,6 +52,9 @@ export class EventProducer {
   private timer: NodeJS.Timeout | undefined;
   private flushing: Promise<void> | undefined;
   private closed = false;
+  private encodeValue: (event: UploadEvent) => Buffer = () => {
+    throw new Error('EventProducer.connect() must be called before send()');
+  };
   /** Resolved when nothing is pending: what close() waits for. */
   private readonly idle: (() => void)[] = [];
 
@@ -66,8 +69,13 @@ export class EventProducer {
     this.metrics = producerMetrics(opts.metrics);
   }
 
-  connect(): Promise<void> {
-    return this.producer.connect();
+  async connect(): Promise<void> {
+    const schema = await this.opts.registry.getSchema(this.opts.schemaId);
+    // Confluent wire format: magic byte 0, the schema id (big-endian int32), then the Avro body.
+    const header = Buffer.alloc(5);
+    header.writeInt32BE(this.opts.schemaId, 1);
+    this.encodeValue = (event) => Buffer.concat([header, schema.toBuffer(event)]);
+    await this.producer.connect();
   }
 
   /** Events accepted and not yet acknowledged; callers may use it to pace themselves. */
@@ -83,16 +91,10 @@ export class EventProducer {
       throw new QueueFullError(`producer queue full (${this.queuedEvents} of ${maxQueuedEvents} events pending); slow down and retry`);
     }
     if (events.length === 0) return;
-    // Reserve queue room before the async encode, so concurrent callers cannot overrun the bound.
+    // Encoding is synchronous: a bad event throws here, before anything is queued.
+    const messages = events.map((e) => this.encode(e));
     this.queuedEvents += events.length;
     this.metrics.queue.set({ topic }, this.queuedEvents);
-    let messages: Message[];
-    try {
-      messages = await Promise.all(events.map((e) => this.encode(e)));
-    } catch (err) {
-      this.release(events.length);
-      throw err;
-    }
     return new Promise<void>((resolve, reject) => {
       const { maxBatch } = this.opts;
       const request: Request = { remaining: Math.ceil(messages.length / maxBatch), settled: false, resolve, reject };
@@ -102,7 +104,7 @@ export class EventProducer {
     });
   }
 
-  /** Stops accepting events, sends everything accepted (including what is still being encoded), and disconnects. */
+  /** Stops accepting events, sends everything accepted, and disconnects. */
   async close(): Promise<void> {
     this.closed = true;
     if (this.queuedEvents > 0) {
@@ -114,10 +116,10 @@ export class EventProducer {
     await this.producer.disconnect();
   }
 
-  private async encode(event: UploadEvent): Promise<Message> {
+  private encode(event: UploadEvent): Message {
     return {
       key: event.data.company_id.toString(),
-      value: await this.opts.registry.encode(this.opts.schemaId, event),
+      value: this.encodeValue(event),
       // Kafka's timestamp is the event time, so replays can seek by event time.
       timestamp: (event.ts / NS_PER_MS).toString(),
     };

@@ -1,0 +1,25 @@
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { loadEnv, REPO_ROOT, stackConfig } from '../lib/config';
+import { stackStatus, type StackStatus } from '../stack/stack';
+
+/** What every benchmark needs: the running stack, the machine it runs on, and where results go. */
+
+export async function runningStack(): Promise<StackStatus> {
+  const status = await stackStatus(stackConfig(loadEnv()));
+  const down = Object.entries(status.components).filter(([, c]) => !c.healthy).map(([name]) => name);
+  if (down.length > 0) throw new Error(`the stack is not healthy (${down.join(', ')}): run 'npm run stack:up' first`);
+  return status;
+}
+
+export const machine = (): string => `${os.cpus().length} cores (${os.cpus()[0]?.model ?? 'unknown cpu'}), ${Math.round(os.totalmem() / 2 ** 30)} GiB`;
+
+/** Writes the figures as JSON under artifacts/ and prints them as a JSON line. */
+export function report(name: string, figures: Record<string, unknown>): void {
+  const dir = path.join(REPO_ROOT, 'artifacts', 'load-tests');
+  fs.mkdirSync(dir, { recursive: true });
+  const record = { benchmark: name, at: new Date().toISOString(), machine: machine(), ...figures };
+  fs.writeFileSync(path.join(dir, `${name}.json`), JSON.stringify(record, null, 2));
+  process.stdout.write(JSON.stringify(record) + '\n');
+}
