@@ -20,6 +20,8 @@ export interface Cycle {
   readonly max: number;
 }
 
+// Hot-path aliases: globals are slow to resolve inside vm contexts such as jest's (see random.ts).
+const { cos, floor, PI } = Math;
 const DAY_S = 86_400;
 const WEEK_S = 7 * DAY_S;
 const NS_PER_WEEK = BigInt(WEEK_S) * 1_000_000_000n;
@@ -41,9 +43,9 @@ export function createCycle(start: bigint, shape: CycleShape): Cycle {
     max: Math.max(weekday, weekend) * (1 + amp),
     at(offsetNs) {
       const s = (phaseS + offsetNs / 1e9) % WEEK_S;
-      const day = Math.floor(s / DAY_S);
+      const day = floor(s / DAY_S);
       const level = day === SATURDAY || day === SUNDAY ? weekend : weekday;
-      return level * (1 + amp * Math.cos((2 * Math.PI * (s - day * DAY_S - peakS)) / DAY_S));
+      return level * (1 + amp * cos((2 * PI * (s - day * DAY_S - peakS)) / DAY_S));
     },
   };
 }

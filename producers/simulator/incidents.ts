@@ -84,11 +84,13 @@ export function parseDuration(text: string): bigint {
 /** "+10m" (offset from the run start) or an ISO 8601 time with a zone, e.g. 2025-03-01T12:00:00Z. */
 function parseStart(text: string, runStart: bigint): bigint {
   if (text.startsWith('+')) return runStart + parseDuration(text.slice(1));
-  if (!/^\d{4}-\d\d-\d\dT[\d:.]+(Z|[+-]\d\d:?\d\d)$/.test(text)) {
-    throw new Error(`bad start "${text}"; use an offset from the run start (+10m) or an ISO time with a zone (2025-03-01T12:00:00Z)`);
-  }
+  const date = /^(\d{4})-(\d\d)-(\d\d)T[\d:.]+(Z|[+-]\d\d:?\d\d)$/.exec(text);
+  if (date === null) throw new Error(`bad start "${text}"; use an offset from the run start (+10m) or an ISO time with a zone (2025-03-01T12:00:00Z)`);
+  const [, year, month, day] = date.map(Number);
+  // Date.parse rolls 2025-02-31 over into March instead of refusing it.
+  const calendar = new Date(Date.UTC(year, month - 1, day));
   const ms = Date.parse(text);
-  if (Number.isNaN(ms)) throw new Error(`bad start "${text}": not a real date and time`);
+  if (Number.isNaN(ms) || calendar.getUTCMonth() !== month - 1 || calendar.getUTCDate() !== day) throw new Error(`bad start "${text}": not a real date and time`);
   return BigInt(ms) * 1_000_000n;
 }
 
