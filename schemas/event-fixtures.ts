@@ -1,5 +1,6 @@
-import { stringify } from 'lossless-json';
 import type { UploadEvent } from './upload-event';
+
+export { eventJson } from './upload-event';
 
 /** A valid event and its JSON form, for tests and examples; `overrides` replace top-level fields. */
 
@@ -21,6 +22,3 @@ export function sampleEvent(overrides: Partial<UploadEvent> = {}): UploadEvent {
     ...overrides,
   };
 }
-
-/** JSON with 64-bit integers written as exact JSON numbers. */
-export const eventJson = (value: unknown): string => stringify(value) ?? '';

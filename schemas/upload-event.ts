@@ -1,6 +1,7 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import avro from 'avsc';
+import { stringify } from 'lossless-json';
 
 /**
  * The seller upload event: its TypeScript shape and its Avro schema. 64-bit ids and nanosecond
@@ -54,3 +55,6 @@ export const avroOptions: Partial<avro.ForSchemaOptions> = {
 
 // A copy: avsc stores the names it parses in the options object it is given.
 export const uploadEventType = (): avro.Type => avro.Type.forSchema(uploadEventSchema(), { ...avroOptions });
+
+/** An event (or anything holding bigints) as JSON, 64-bit integers written as exact JSON numbers. */
+export const eventJson = (value: unknown): string => stringify(value) ?? '';
