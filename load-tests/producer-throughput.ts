@@ -6,14 +6,14 @@ import { promisify } from 'node:util';
 import { Command } from 'commander';
 import pino from 'pino';
 import { Registry } from 'prom-client';
-import { loadEnv, stackConfig } from '../lib/config';
+import { loadEnv, serviceConfig, stackConfig } from '../lib/config';
 import { createKafka } from '../lib/kafka';
 import { eventJson, sampleEvent } from '../schemas/event-fixtures';
 import type { UploadEvent } from '../schemas/upload-event';
 import { distDir } from '../stack/layout';
 import { EventProducer } from '../producers/event-producer';
 import { createSchemaRegistry, registerUploadEventSchema } from '../producers/schema-registry';
-import { ensureTopic } from '../producers/topics';
+import { ensureTopic, uploadEventsTopic } from '../producers/topics';
 import { report, runningStack } from './bench-env';
 
 /**
@@ -87,7 +87,7 @@ async function main() {
   await admin.connect();
   const suffix = Date.now().toString(36);
   const topics = { ours: `bench.producer.${suffix}`, tool: `bench.kafka-tool.${suffix}` };
-  for (const topic of Object.values(topics)) await ensureTopic(admin, { topic, partitions: 12, retentionMs: 3600_000 });
+  for (const topic of Object.values(topics)) await ensureTopic(admin, uploadEventsTopic(serviceConfig(loadEnv()), topic));
   await admin.disconnect();
 
   const events = syntheticEvents(opts.events);

@@ -6,7 +6,8 @@ import { sampleEvent } from '../schemas/event-fixtures';
 import { testStack, uniqueName } from '../test/stack-env';
 import { EventProducer, QueueFullError, type EventProducerOptions } from './event-producer';
 import { createSchemaRegistry, registerUploadEventSchema } from './schema-registry';
-import { ensureTopic } from './topics';
+import { loadEnv, serviceConfig } from '../lib/config';
+import { ensureTopic, uploadEventsTopic } from './topics';
 
 /** The producer library against the real broker and registry. */
 
@@ -25,7 +26,7 @@ beforeAll(async () => {
 afterAll(() => admin.disconnect());
 
 async function producerOn(topic: string, overrides: Partial<EventProducerOptions> = {}) {
-  await ensureTopic(admin, { topic, partitions: 12, retentionMs: 3600_000 });
+  await ensureTopic(admin, uploadEventsTopic(serviceConfig(loadEnv()), topic));
   const registry = createSchemaRegistry(registryUrl);
   const schemaId = await registerUploadEventSchema(registry, topic);
   const metrics = new Registry();

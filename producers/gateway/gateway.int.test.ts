@@ -3,7 +3,7 @@ import type { Admin, Kafka } from 'kafkajs';
 import { loadEnv, serviceConfig } from '../../lib/config';
 import { createKafka } from '../../lib/kafka';
 import { createLogger } from '../../lib/logger';
-import { eventJson, sampleEvent } from '../../schemas/event-fixtures';
+import { eventJson, nowNs, sampleEvent } from '../../schemas/event-fixtures';
 import type { UploadEvent } from '../../schemas/upload-event';
 import { collectFrom, endOffsets } from '../../test/kafka-helpers';
 import { testStack, uniqueName } from '../../test/stack-env';
@@ -39,6 +39,12 @@ test('the topic exists with the configured partitions, replication and retention
   expect(new Set(meta.topics[0].partitions.map((p) => p.replicas.length))).toEqual(new Set([Math.min(3, brokers)]));
   const described = await admin.describeConfigs({ includeSynonyms: false, resources: [{ type: 2, name: topic, configNames: ['retention.ms'] }] });
   expect(described.resources[0].configEntries[0].configValue).toBe(String(config.topics.retentionMs));
+});
+
+test('an event stamped up to a day ahead of the clock is accepted by the broker as by validation', async () => {
+  const ts = nowNs() + 23n * 3600n * 1_000_000_000n;
+  const res = await post(eventJson(sampleEvent({ attempt_id: uniqueName('clock-skew'), ts, up_ts: ts - 1n })));
+  expect(await res.json()).toEqual({ accepted: 1 });
 });
 
 test('nanosecond timestamps and 64-bit ids survive gateway -> Kafka exactly, keyed by seller', async () => {

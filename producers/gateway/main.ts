@@ -7,7 +7,7 @@ import { registerService } from '../../lib/service-registry';
 import { onShutdown } from '../../lib/shutdown';
 import { EventProducer } from '../event-producer';
 import { createSchemaRegistry, registerUploadEventSchema } from '../schema-registry';
-import { ensureTopic } from '../topics';
+import { ensureTopic, uploadEventsTopic } from '../topics';
 import { createGatewayApp } from './app';
 
 /** The ingest gateway process: `npm run gateway`. */
@@ -21,7 +21,7 @@ async function main(): Promise<void> {
   await admin.connect();
 
   const topic = config.topics.uploadEvents;
-  if (await ensureTopic(admin, { topic, partitions: config.topics.partitions, retentionMs: config.topics.retentionMs })) log.info({ topic }, 'created topic');
+  if (await ensureTopic(admin, uploadEventsTopic(config))) log.info({ topic }, 'created topic');
   const schemaId = await registerUploadEventSchema(registry, topic);
 
   const metrics = new Registry();

@@ -6,7 +6,7 @@ import { createKafka } from '../../lib/kafka';
 import { eventJson, type UploadEvent } from '../../schemas/upload-event';
 import { EventProducer, QueueFullError } from '../event-producer';
 import { createSchemaRegistry, registerUploadEventSchema } from '../schema-registry';
-import { ensureTopic } from '../topics';
+import { ensureTopic, uploadEventsTopic } from '../topics';
 
 /** Where simulated events go: straight to Kafka through the producer library, or through the gateway. */
 
@@ -21,7 +21,7 @@ export async function producerSink(config: ServiceConfig, log: pino.Logger): Pro
   const admin = kafka.admin();
   await admin.connect();
   const topic = config.topics.uploadEvents;
-  await ensureTopic(admin, { topic, partitions: config.topics.partitions, retentionMs: config.topics.retentionMs });
+  await ensureTopic(admin, uploadEventsTopic(config));
   await admin.disconnect();
   const registry = createSchemaRegistry(config.schemaRegistryUrl);
   const schemaId = await registerUploadEventSchema(registry, topic);
