@@ -32,6 +32,11 @@ const envSchema = z.object({
   UPLOAD_EVENTS_TOPIC: z.string().regex(/^[A-Za-z0-9._-]{1,249}$/).default('seller.upload-events.v1'),
   TOPIC_PARTITIONS: z.coerce.number().int().min(1).default(12),
   TOPIC_RETENTION_HOURS: z.coerce.number().positive().default(168),
+  CURATED_TOPIC: z.string().regex(/^[A-Za-z0-9._-]{1,249}$/).default('seller.upload-events.curated.v1'),
+  DLQ_TOPIC: z.string().regex(/^[A-Za-z0-9._-]{1,249}$/).default('seller.upload-events.dlq.v1'),
+  CURATE_GROUP: z.string().min(1).default('upload-pulse-curate'),
+  CURATE_DEDUP_WINDOW_S: z.coerce.number().int().min(0).default(3600),
+  CURATE_METRICS_PORT: port.default(9464),
   PRODUCER_MAX_QUEUED_EVENTS: z.coerce.number().int().min(1).default(100_000),
   PRODUCER_MAX_BATCH: z.coerce.number().int().min(1).default(5_000),
   PRODUCER_LINGER_MS: z.coerce.number().min(0).default(5),
@@ -105,7 +110,8 @@ export interface ServiceConfig {
   kafkaBrokers: string[];
   schemaRegistryUrl: string;
   zookeeperConnect: string;
-  topics: { uploadEvents: string; partitions: number; retentionMs: number };
+  topics: { uploadEvents: string; curated: string; dlq: string; partitions: number; retentionMs: number };
+  curate: { group: string; dedupWindowMs: number; metricsPort: number };
   producer: { maxQueuedEvents: number; maxBatch: number; lingerMs: number; compression: 'none' | 'gzip'; sendTimeoutMs: number };
   gateway: { host: string; port: number; bodyLimitBytes: number; retryAfterS: number };
 }
@@ -117,9 +123,12 @@ export function serviceConfig(env: Env = loadEnv()): ServiceConfig {
     zookeeperConnect: env.ZOOKEEPER_CONNECT ?? `127.0.0.1:${env.ZOOKEEPER_PORT}`,
     topics: {
       uploadEvents: env.UPLOAD_EVENTS_TOPIC,
+      curated: env.CURATED_TOPIC,
+      dlq: env.DLQ_TOPIC,
       partitions: env.TOPIC_PARTITIONS,
       retentionMs: Math.round(env.TOPIC_RETENTION_HOURS * 3600_000),
     },
+    curate: { group: env.CURATE_GROUP, dedupWindowMs: env.CURATE_DEDUP_WINDOW_S * 1000, metricsPort: env.CURATE_METRICS_PORT },
     producer: {
       maxQueuedEvents: env.PRODUCER_MAX_QUEUED_EVENTS,
       maxBatch: env.PRODUCER_MAX_BATCH,

@@ -1,0 +1,64 @@
+import crypto from 'node:crypto';
+import { eventJson, type EventType, type UploadEvent } from './upload-event';
+
+/**
+ * The curated form of an upload event: what the curate stage writes to the curated topic as
+ * JSONEachRow and what ClickHouse's Kafka engine reads (ClickHouse 18.16 cannot read Avro).
+ * 64-bit values are written as exact JSON integers.
+ */
+
+export interface CuratedEvent {
+  /** Stable identity of the event (item, attempt, type, time): duplicates share it. UInt64. */
+  event_key: bigint;
+  id: bigint;
+  event: EventType;
+  attempt_id: string;
+  is_created: 0 | 1;
+  origin: string;
+  up_ts: bigint;
+  ts: bigint;
+  country: string;
+  seller_id: bigint;
+  info: string;
+  media_count: number;
+  media_bytes: bigint;
+  /** (ts - up_ts) / 1e6 when is_created, else 0: only creating events measure upload latency. */
+  latency_ms: number;
+  /** Event time, UTC: whole seconds, the minute it falls in (epoch seconds), and its date. */
+  event_time: number;
+  event_minute: number;
+  event_date: string;
+}
+
+const NS_PER_S = 1_000_000_000n;
+
+export function eventKey(e: Pick<UploadEvent, 'id' | 'attempt_id' | 'event' | 'ts'>): bigint {
+  const digest = crypto.createHash('sha256').update(`${e.id}|${e.attempt_id}|${e.event}|${e.ts}`).digest();
+  return digest.readBigUInt64BE(0);
+}
+
+export function curate(e: UploadEvent): CuratedEvent {
+  const seconds = Number(e.ts / NS_PER_S);
+  return {
+    event_key: eventKey(e),
+    id: e.id,
+    event: e.event,
+    attempt_id: e.attempt_id,
+    is_created: e.is_created ? 1 : 0,
+    origin: e.origin,
+    up_ts: e.up_ts,
+    ts: e.ts,
+    country: e.country,
+    seller_id: e.data.company_id,
+    info: e.data.info,
+    media_count: e.data.media.length,
+    media_bytes: e.data.media.reduce((sum, m) => sum + m.size, 0n),
+    latency_ms: e.is_created ? Number(e.ts - e.up_ts) / 1e6 : 0,
+    event_time: seconds,
+    event_minute: seconds - (seconds % 60),
+    event_date: new Date(seconds * 1000).toISOString().slice(0, 10),
+  };
+}
+
+/** One JSONEachRow line. */
+export const curatedRow = (c: CuratedEvent): string => eventJson(c);
