@@ -37,6 +37,9 @@ const envSchema = z.object({
   CURATE_GROUP: z.string().min(1).default('upload-pulse-curate'),
   CURATE_DEDUP_WINDOW_S: z.coerce.number().int().min(0).default(3600),
   CURATE_METRICS_PORT: port.default(9464),
+  CLICKHOUSE_URL: z.string().url().optional(),
+  CLICKHOUSE_DB: z.string().regex(/^[A-Za-z_][A-Za-z0-9_]*$/, 'a plain identifier').default('upload_pulse'),
+  CLICKHOUSE_INGEST_GROUP: z.string().min(1).default('clickhouse-ingest'),
   PRODUCER_MAX_QUEUED_EVENTS: z.coerce.number().int().min(1).default(100_000),
   PRODUCER_MAX_BATCH: z.coerce.number().int().min(1).default(5_000),
   PRODUCER_LINGER_MS: z.coerce.number().min(0).default(5),
@@ -112,6 +115,7 @@ export interface ServiceConfig {
   zookeeperConnect: string;
   topics: { uploadEvents: string; curated: string; dlq: string; partitions: number; retentionMs: number };
   curate: { group: string; dedupWindowMs: number; metricsPort: number };
+  clickhouse: { url: string; database: string; ingestGroup: string };
   producer: { maxQueuedEvents: number; maxBatch: number; lingerMs: number; compression: 'none' | 'gzip'; sendTimeoutMs: number };
   gateway: { host: string; port: number; bodyLimitBytes: number; retryAfterS: number };
 }
@@ -127,6 +131,11 @@ export function serviceConfig(env: Env = loadEnv()): ServiceConfig {
       dlq: env.DLQ_TOPIC,
       partitions: env.TOPIC_PARTITIONS,
       retentionMs: Math.round(env.TOPIC_RETENTION_HOURS * 3600_000),
+    },
+    clickhouse: {
+      url: env.CLICKHOUSE_URL ?? `http://127.0.0.1:${env.CLICKHOUSE_HTTP_PORT}`,
+      database: env.CLICKHOUSE_DB,
+      ingestGroup: env.CLICKHOUSE_INGEST_GROUP,
     },
     curate: { group: env.CURATE_GROUP, dedupWindowMs: env.CURATE_DEDUP_WINDOW_S * 1000, metricsPort: env.CURATE_METRICS_PORT },
     producer: {
