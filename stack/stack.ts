@@ -1,7 +1,10 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import type pino from 'pino';
-import type { StackConfig, TopologyName } from '../lib/config';
+import { createClient } from '@clickhouse/client';
+import { loadEnv, serviceConfig, type StackConfig, type TopologyName } from '../lib/config';
+import { migrationContext } from '../clickhouse-ddl/cli';
+import { migrate } from '../clickhouse-ddl/migrate';
 import { CLICKHOUSE_CLUSTER, clickhouseProcesses } from './components/clickhouse';
 import { kafkaProcesses } from './components/kafka';
 import { alertmanagerProcesses, prometheusProcesses } from './components/monitoring';
@@ -21,6 +24,20 @@ export function startGroups(layout: StackLayout): ProcessSpec[][] {
     [...clickhouseProcesses(layout), ...registryProcesses(layout), ...alertmanagerProcesses(layout), ...prometheusProcesses(layout)],
     [...gatewayProcesses(layout)],
   ];
+}
+
+/** Index of the project's services in startGroups: the schema is migrated before they start. */
+const SERVICES_GROUP = 2;
+
+async function migrateSchema(layout: StackLayout, log: pino.Logger): Promise<void> {
+  const client = createClient({ url: `http://127.0.0.1:${layout.clickhouse[0].httpPort}` });
+  try {
+    const config = { ...serviceConfig(loadEnv()), kafkaBrokers: bootstrapServers(layout).split(',') };
+    const { applied } = await migrate(client, migrationContext(config), log);
+    log.info({ applied }, 'ClickHouse schema up to date');
+  } finally {
+    await client.close();
+  }
 }
 
 const activeFile = (config: StackConfig) => path.join(config.dir, 'active-topology');
@@ -46,7 +63,8 @@ export async function stackUp(config: StackConfig, log: pino.Logger): Promise<St
   await installStack(config, log);
   const layout = layoutFor(config);
   fs.writeFileSync(activeFile(config), config.topology);
-  for (const group of startGroups(layout)) {
+  for (const [i, group] of startGroups(layout).entries()) {
+    if (i === SERVICES_GROUP) await migrateSchema(layout, log);
     const results = await Promise.allSettled(
       group.map(async (spec) => {
         const state = await startProcess(spec);
