@@ -40,6 +40,7 @@ const envSchema = z.object({
   CLICKHOUSE_URL: z.string().url().optional(),
   CLICKHOUSE_DB: z.string().regex(/^[A-Za-z_][A-Za-z0-9_]*$/, 'a plain identifier').default('upload_pulse'),
   CLICKHOUSE_INGEST_GROUP: z.string().min(1).default('clickhouse-ingest'),
+  API_PORT: port.default(8090),
   PRODUCER_MAX_QUEUED_EVENTS: z.coerce.number().int().min(1).default(100_000),
   PRODUCER_MAX_BATCH: z.coerce.number().int().min(1).default(5_000),
   PRODUCER_LINGER_MS: z.coerce.number().min(0).default(5),
@@ -81,6 +82,7 @@ export interface StackConfig {
   prometheus: { port: number };
   alertmanager: { port: number };
   gateway: { port: number };
+  api: { port: number };
   startTimeoutMs: number;
 }
 
@@ -104,6 +106,7 @@ export function stackConfig(env: Env = loadEnv(), overrides: { topology?: Topolo
     prometheus: { port: env.PROMETHEUS_PORT },
     alertmanager: { port: env.ALERTMANAGER_PORT },
     gateway: { port: env.GATEWAY_PORT },
+    api: { port: env.API_PORT },
     startTimeoutMs: env.STACK_START_TIMEOUT_S * 1000,
   };
 }
@@ -118,6 +121,7 @@ export interface ServiceConfig {
   clickhouse: { url: string; database: string; ingestGroup: string };
   producer: { maxQueuedEvents: number; maxBatch: number; lingerMs: number; compression: 'none' | 'gzip'; sendTimeoutMs: number };
   gateway: { host: string; port: number; bodyLimitBytes: number; retryAfterS: number };
+  api: { host: string; port: number };
 }
 
 export function serviceConfig(env: Env = loadEnv()): ServiceConfig {
@@ -151,5 +155,6 @@ export function serviceConfig(env: Env = loadEnv()): ServiceConfig {
       bodyLimitBytes: env.GATEWAY_BODY_LIMIT_BYTES,
       retryAfterS: env.GATEWAY_RETRY_AFTER_S,
     },
+    api: { host: env.GATEWAY_HOST, port: env.API_PORT },
   };
 }

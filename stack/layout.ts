@@ -25,6 +25,7 @@ export interface StackLayout {
   prometheus: { name: string; port: number };
   alertmanager: { name: string; port: number };
   gateway: { name: string; port: number };
+  api: { name: string; port: number };
 }
 
 const SIZES: Record<TopologyName, { kafka: number; zookeeper: number; clickhouseShards: number; replicas: number }> = {
@@ -69,6 +70,7 @@ export function layoutFor(config: StackConfig): StackLayout {
     prometheus: { name: 'prometheus', port: config.prometheus.port },
     alertmanager: { name: 'alertmanager', port: config.alertmanager.port },
     gateway: { name: 'gateway', port: config.gateway.port },
+    api: { name: 'api', port: config.api.port },
   };
 }
 
@@ -81,6 +83,7 @@ export function allPorts(layout: StackLayout): number[] {
     layout.prometheus.port,
     layout.alertmanager.port,
     layout.gateway.port,
+    layout.api.port,
   ];
 }
 

@@ -9,7 +9,7 @@ import { CLICKHOUSE_CLUSTER, clickhouseProcesses } from './components/clickhouse
 import { kafkaProcesses } from './components/kafka';
 import { alertmanagerProcesses, prometheusProcesses } from './components/monitoring';
 import { registryProcesses, registryUrl } from './components/registry';
-import { gatewayProcesses, gatewayUrl } from './components/services';
+import { apiProcesses, apiUrl, gatewayProcesses, gatewayUrl } from './components/services';
 import { zookeeperProcesses } from './components/zookeeper';
 import { installStack } from './install';
 import { bootstrapServers, layoutFor, zookeeperConnect, type StackLayout } from './layout';
@@ -22,7 +22,7 @@ export function startGroups(layout: StackLayout): ProcessSpec[][] {
   return [
     [...zookeeperProcesses(layout), ...kafkaProcesses(layout)],
     [...clickhouseProcesses(layout), ...registryProcesses(layout), ...alertmanagerProcesses(layout), ...prometheusProcesses(layout)],
-    [...gatewayProcesses(layout)],
+    [...gatewayProcesses(layout), ...apiProcesses(layout)],
   ];
 }
 
@@ -110,6 +110,7 @@ export interface StackStatus {
     prometheus: ComponentStatus & { url: string };
     alertmanager: ComponentStatus & { url: string };
     gateway: ComponentStatus & { url: string };
+    api: ComponentStatus & { url: string };
   };
 }
 
@@ -147,6 +148,7 @@ export async function stackStatus(config: StackConfig): Promise<StackStatus> {
       prometheus: { url: `http://127.0.0.1:${layout.prometheus.port}`, ...of('prometheus') },
       alertmanager: { url: `http://127.0.0.1:${layout.alertmanager.port}`, ...of('alertmanager') },
       gateway: { url: gatewayUrl(layout), ...of('gateway') },
+      api: { url: apiUrl(layout), ...of('api') },
     },
   };
 }

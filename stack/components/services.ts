@@ -38,3 +38,20 @@ export function gatewayProcesses(layout: StackLayout): ProcessSpec[] {
     },
   ];
 }
+
+export const apiUrl = (layout: StackLayout): string => `http://127.0.0.1:${layout.api.port}`;
+
+export function apiProcesses(layout: StackLayout): ProcessSpec[] {
+  const { port } = layout.api;
+  return [
+    {
+      ...nodeService(layout, layout.api.name, 'queries/api/main.ts', {
+        API_PORT: String(port),
+        CLICKHOUSE_URL: `http://127.0.0.1:${layout.clickhouse[0].httpPort}`,
+      }),
+      ports: [port],
+      endpoints: { url: apiUrl(layout) },
+      probe: () => httpOk(`${apiUrl(layout)}/readyz`),
+    },
+  ];
+}

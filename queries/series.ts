@@ -1,0 +1,108 @@
+import type { ClickHouseClient } from '@clickhouse/client';
+import { z } from 'zod';
+import { identifier, quoteString, uint64 } from './sql';
+
+/**
+ * Time series for control charts, read from the rollups. Used by every consumer of chart data
+ * (the API's /v1/series, dashboards, the anomaly worker's rebuilds). The rollup level follows the
+ * range: minutes up to 7 days, hours beyond.
+ */
+
+export const METRICS = ['events', 'failure_rate', 'latency_p50', 'latency_p95', 'latency_p99'] as const;
+export type Metric = (typeof METRICS)[number];
+
+const MINUTE = 60;
+const HOUR = 3600;
+const MAX_RANGE_S = 3 * 366 * 24 * HOUR;
+const MINUTE_LEVEL_MAX_RANGE_S = 7 * 24 * HOUR;
+const MAX_POINTS = 10_000;
+
+const time = z.string().transform((v, ctx) => {
+  const seconds = /^\d{1,12}$/.test(v) ? Number(v) : Date.parse(v) / 1000;
+  if (!Number.isFinite(seconds)) {
+    ctx.addIssue({ code: 'custom', message: `"${v.slice(0, 40)}" is neither epoch seconds nor an ISO time like 2026-11-27T10:00:00Z` });
+    return z.NEVER;
+  }
+  return Math.floor(seconds);
+});
+
+export const seriesParams = z
+  .strictObject({
+    metric: z.enum(METRICS, { error: `must be one of ${METRICS.join(', ')}` }),
+    seller: z.string().regex(/^\d{1,20}$/, 'must be a seller id (decimal digits)').transform(BigInt).refine((v) => v <= 0xffff_ffff_ffff_ffffn, 'is larger than any seller id').optional(),
+    country: z.string().regex(/^[A-Z]{2}$/, 'must be two uppercase letters (ISO 3166-1 alpha-2)').optional(),
+    origin: z.string().regex(/^[a-z0-9._-]{1,64}$/, 'must be 1-64 of a-z, 0-9, dot, dash, underscore').optional(),
+    from: time,
+    to: time,
+    step: z.coerce.number({ error: 'must be a number of seconds' }).int('must be whole seconds').min(MINUTE, 'must be at least 60 seconds').refine((s) => s % MINUTE === 0, 'must be a multiple of 60 seconds').optional(),
+  })
+  .superRefine((p, ctx) => {
+    const range = p.to - p.from;
+    if (range <= 0) ctx.addIssue({ code: 'custom', path: ['to'], message: 'must be after from' });
+    if (range > MAX_RANGE_S) ctx.addIssue({ code: 'custom', path: ['to'], message: 'range must be at most 3 years' });
+  });
+
+export type SeriesQuery = z.output<typeof seriesParams>;
+export interface SeriesPoint { t: string; value: number | null; events: number }
+export interface Series { metric: Metric; level: '1m' | '1h'; step: number; points: SeriesPoint[] }
+
+/** Validation errors as `field: reason` lines, for a 400. */
+export function describeIssues(error: z.ZodError): string[] {
+  return error.issues.map((i) => (i.code === 'unrecognized_keys' ? `unknown parameter(s): ${i.keys.join(', ')}` : `${i.path.join('.') || 'query'}: ${i.message}`));
+}
+
+function plan(q: SeriesQuery): { level: '1m' | '1h'; step: number } {
+  const range = q.to - q.from;
+  const level = range <= MINUTE_LEVEL_MAX_RANGE_S && (q.step ?? MINUTE) < HOUR ? '1m' : '1h';
+  const unit = level === '1m' ? MINUTE : HOUR;
+  // At least the level's unit, and few enough points for a chart.
+  const minimum = Math.ceil(range / MAX_POINTS / unit) * unit;
+  const step = Math.max(unit, minimum, Math.ceil((q.step ?? unit) / unit) * unit);
+  return { level, step };
+}
+
+const VALUE: Record<Metric, string> = {
+  events: 'toFloat64(countMerge(events))',
+  // Failure rate of finished attempts: ERROR among the events that end an attempt.
+  failure_rate: "sumIf(toFloat64(countMerge_e), event = 'ERROR') / nullIf(sumIf(toFloat64(countMerge_e), event != 'UPDATE'), 0)",
+  latency_p50: 'quantilesIfMerge(0.5, 0.9, 0.95, 0.99)(latency_q)[1]',
+  latency_p95: 'quantilesIfMerge(0.5, 0.9, 0.95, 0.99)(latency_q)[3]',
+  latency_p99: 'quantilesIfMerge(0.5, 0.9, 0.95, 0.99)(latency_q)[4]',
+};
+
+export function seriesSql(db: string, q: SeriesQuery): { sql: string; level: '1m' | '1h'; step: number } {
+  const { level, step } = plan(q);
+  const where = [
+    `minute >= toDateTime(${Math.floor(q.from)})`,
+    `minute < toDateTime(${Math.floor(q.to)})`,
+    ...(q.seller !== undefined ? [`seller_id = ${uint64(q.seller)}`] : []),
+    ...(q.country ? [`country = ${quoteString(q.country)}`] : []),
+    ...(q.origin ? [`origin = ${quoteString(q.origin)}`] : []),
+  ].join(' AND ');
+  const table = `${identifier(db)}.upload_rollup_${level}`;
+  const bucket = `toDateTime(intDiv(toUInt32(minute), ${step}) * ${step})`;
+  // Output columns are t, value, n: `events` would shadow the rollup column of that name.
+  const sql =
+    q.metric === 'failure_rate'
+      ? // Per event type first, so ERROR and finished counts can be compared within a bucket.
+        `SELECT t, ${VALUE.failure_rate} AS value, sum(countMerge_e) AS n FROM (
+           SELECT ${bucket} AS t, event, countMerge(events) AS countMerge_e FROM ${table} WHERE ${where} GROUP BY t, event
+         ) GROUP BY t ORDER BY t`
+      : `SELECT ${bucket} AS t, ${VALUE[q.metric]} AS value, countMerge(events) AS n FROM ${table} WHERE ${where} GROUP BY t ORDER BY t`;
+  return { sql, level, step };
+}
+
+export async function querySeries(client: ClickHouseClient, db: string, q: SeriesQuery): Promise<Series> {
+  const { sql, level, step } = seriesSql(db, q);
+  const rows = await (await client.query({ query: sql, format: 'JSONEachRow' })).json<{ t: string; value: number | string | null; n: number | string }>();
+  return {
+    metric: q.metric,
+    level,
+    step,
+    points: rows.map((r) => ({
+      t: `${r.t.replace(' ', 'T')}Z`,
+      value: r.value === null || Number.isNaN(Number(r.value)) ? null : Number(r.value),
+      events: Number(r.n),
+    })),
+  };
+}
