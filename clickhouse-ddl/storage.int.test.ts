@@ -5,7 +5,7 @@ import { createKafka } from '../lib/kafka';
 import { curate, curatedRow } from '../schemas/curated-event';
 import { sampleEvent } from '../schemas/event-fixtures';
 import { createTraffic } from '../producers/simulator/model';
-import { ensureTopic } from '../producers/topics';
+import { ensureTopic } from '../lib/topics';
 import { eventually, testStack, uniqueName, type TestStack } from '../test/stack-env';
 import { appliedVersions, CLUSTER, loadMigrations, migrate, type MigrationContext } from './migrate';
 

@@ -13,7 +13,8 @@ import type { UploadEvent } from '../schemas/upload-event';
 import { distDir } from '../stack/layout';
 import { EventProducer } from '../producers/event-producer';
 import { createSchemaRegistry, registerUploadEventSchema } from '../producers/schema-registry';
-import { ensureTopic, uploadEventsTopic } from '../producers/topics';
+import { ensureTopic } from '../lib/topics';
+import { uploadEventsTopic } from '../producers/topics';
 import { report, runningStack } from './bench-env';
 
 /**

@@ -7,7 +7,8 @@ import { testStack, uniqueName } from '../test/stack-env';
 import { EventProducer, QueueFullError, type EventProducerOptions } from './event-producer';
 import { createSchemaRegistry, registerUploadEventSchema } from './schema-registry';
 import { loadEnv, serviceConfig } from '../lib/config';
-import { ensureTopic, uploadEventsTopic } from './topics';
+import { ensureTopic } from '../lib/topics';
+import { uploadEventsTopic } from './topics';
 
 /** The producer library against the real broker and registry. */
 

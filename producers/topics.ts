@@ -1,36 +1,6 @@
-import { ConfigResourceTypes, type Admin } from 'kafkajs';
 import type { ServiceConfig } from '../lib/config';
+import type { TopicSpec } from '../lib/topics';
 import { LIMITS } from '../schemas/validate-event';
-
-/** Topics are created by the project, never auto-created: explicit partitions, replication and retention. */
-
-export interface TopicSpec { topic: string; partitions: number; retentionMs: number; config?: Record<string, string> }
-
-/** Replication follows the cluster actually reached: 3 copies (2 in sync) on 3+ brokers, else what there is. */
-export async function replicationFor(admin: Admin): Promise<{ replicationFactor: number; minInsync: number }> {
-  const { brokers } = await admin.describeCluster();
-  const replicationFactor = Math.min(3, brokers.length);
-  return { replicationFactor, minInsync: replicationFactor >= 3 ? 2 : 1 };
-}
-
-/**
- * Creates the topic if missing, else brings its settings to the spec (the spec in code is the
- * source of truth). Returns true when the topic was created.
- */
-export async function ensureTopic(admin: Admin, spec: TopicSpec): Promise<boolean> {
-  const { replicationFactor, minInsync } = await replicationFor(admin);
-  const configEntries = Object.entries({
-    'retention.ms': String(spec.retentionMs),
-    'min.insync.replicas': String(minInsync),
-    ...spec.config,
-  }).map(([name, value]) => ({ name, value }));
-  const created = await admin.createTopics({
-    waitForLeaders: true,
-    topics: [{ topic: spec.topic, numPartitions: spec.partitions, replicationFactor, configEntries }],
-  });
-  if (!created) await admin.alterConfigs({ validateOnly: false, resources: [{ type: ConfigResourceTypes.TOPIC, name: spec.topic, configEntries }] });
-  return created;
-}
 
 const MS_PER_HOUR = 3_600_000;
 

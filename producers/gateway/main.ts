@@ -7,7 +7,8 @@ import { registerService } from '../../lib/service-registry';
 import { onShutdown } from '../../lib/shutdown';
 import { EventProducer } from '../event-producer';
 import { createSchemaRegistry, registerUploadEventSchema } from '../schema-registry';
-import { ensureTopic, uploadEventsTopic } from '../topics';
+import { ensureTopic } from '../../lib/topics';
+import { uploadEventsTopic } from '../topics';
 import { createGatewayApp } from './app';
 
 /** The ingest gateway process: `npm run gateway`. */

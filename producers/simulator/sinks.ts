@@ -6,7 +6,8 @@ import { createKafka } from '../../lib/kafka';
 import { eventJson, type UploadEvent } from '../../schemas/upload-event';
 import { EventProducer, QueueFullError } from '../event-producer';
 import { createSchemaRegistry, registerUploadEventSchema } from '../schema-registry';
-import { ensureTopic, uploadEventsTopic } from '../topics';
+import { ensureTopic } from '../../lib/topics';
+import { uploadEventsTopic } from '../topics';
 
 /** Where simulated events go: straight to Kafka through the producer library, or through the gateway. */
 
