@@ -2,6 +2,7 @@ import fs from 'node:fs';
 import path from 'node:path';
 import type { ClickHouseClient } from '@clickhouse/client';
 import type pino from 'pino';
+import { identifier } from '../lib/sql';
 
 /**
  * Applies the numbered SQL files in clickhouse-ddl/migrations/ in order, once each, recording
@@ -72,7 +73,7 @@ export async function appliedVersions(client: ClickHouseClient, db: string): Pro
 }
 
 export async function migrate(client: ClickHouseClient, ctx: MigrationContext, log: pino.Logger): Promise<{ applied: number[]; alreadyApplied: number[] }> {
-  if (!/^[A-Za-z_][A-Za-z0-9_]*$/.test(ctx.db)) throw new Error(`database name "${ctx.db}" must be a plain identifier`);
+  identifier(ctx.db);
   const migrations = loadMigrations(ctx);
   await bookkeeping(client, ctx.db);
   const done = new Set(await appliedVersions(client, ctx.db));

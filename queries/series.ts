@@ -1,6 +1,6 @@
 import type { ClickHouseClient } from '@clickhouse/client';
 import { z } from 'zod';
-import { identifier, quoteString, uint64 } from './sql';
+import { identifier, quoteString, uint64 } from '../lib/sql';
 
 /**
  * Time series for control charts, read from the rollups. Used by every consumer of chart data
