@@ -41,12 +41,14 @@ const envSchema = z.object({
   CLICKHOUSE_DB: z.string().regex(/^[A-Za-z_][A-Za-z0-9_]*$/, 'a plain identifier').default('upload_pulse'),
   CLICKHOUSE_INGEST_GROUP: z.string().min(1).default('clickhouse-ingest'),
   API_PORT: port.default(8090),
+  MAINTENANCE_PORT: port.default(9465),
+  RETENTION_INTERVAL_S: z.coerce.number().int().min(1).default(3600),
   PRODUCER_MAX_QUEUED_EVENTS: z.coerce.number().int().min(1).default(100_000),
   PRODUCER_MAX_BATCH: z.coerce.number().int().min(1).default(5_000),
   PRODUCER_LINGER_MS: z.coerce.number().min(0).default(5),
   PRODUCER_COMPRESSION: z.enum(['none', 'gzip']).default('gzip'),
   PRODUCER_SEND_TIMEOUT_MS: z.coerce.number().int().min(100).default(10_000),
-  GATEWAY_HOST: z.string().default('127.0.0.1'),
+  SERVICE_HOST: z.string().default('127.0.0.1'),
   GATEWAY_PORT: port.default(8080),
   GATEWAY_BODY_LIMIT_BYTES: z.coerce.number().int().min(1024).default(5 * 1024 * 1024),
   GATEWAY_RETRY_AFTER_S: z.coerce.number().int().min(1).default(5),
@@ -83,6 +85,7 @@ export interface StackConfig {
   alertmanager: { port: number };
   gateway: { port: number };
   api: { port: number };
+  maintenance: { port: number };
   startTimeoutMs: number;
 }
 
@@ -107,6 +110,7 @@ export function stackConfig(env: Env = loadEnv(), overrides: { topology?: Topolo
     alertmanager: { port: env.ALERTMANAGER_PORT },
     gateway: { port: env.GATEWAY_PORT },
     api: { port: env.API_PORT },
+    maintenance: { port: env.MAINTENANCE_PORT },
     startTimeoutMs: env.STACK_START_TIMEOUT_S * 1000,
   };
 }
@@ -120,8 +124,11 @@ export interface ServiceConfig {
   curate: { group: string; dedupWindowMs: number; metricsPort: number };
   clickhouse: { url: string; database: string; ingestGroup: string };
   producer: { maxQueuedEvents: number; maxBatch: number; lingerMs: number; compression: 'none' | 'gzip'; sendTimeoutMs: number };
-  gateway: { host: string; port: number; bodyLimitBytes: number; retryAfterS: number };
-  api: { host: string; port: number };
+  /** Address the project's services listen on and announce for discovery. */
+  host: string;
+  gateway: { port: number; bodyLimitBytes: number; retryAfterS: number };
+  api: { port: number };
+  maintenance: { port: number; retentionIntervalMs: number };
 }
 
 export function serviceConfig(env: Env = loadEnv()): ServiceConfig {
@@ -150,11 +157,12 @@ export function serviceConfig(env: Env = loadEnv()): ServiceConfig {
       sendTimeoutMs: env.PRODUCER_SEND_TIMEOUT_MS,
     },
     gateway: {
-      host: env.GATEWAY_HOST,
       port: env.GATEWAY_PORT,
       bodyLimitBytes: env.GATEWAY_BODY_LIMIT_BYTES,
       retryAfterS: env.GATEWAY_RETRY_AFTER_S,
     },
-    api: { host: env.GATEWAY_HOST, port: env.API_PORT },
+    host: env.SERVICE_HOST,
+    api: { port: env.API_PORT },
+    maintenance: { port: env.MAINTENANCE_PORT, retentionIntervalMs: env.RETENTION_INTERVAL_S * 1000 },
   };
 }

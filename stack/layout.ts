@@ -26,6 +26,7 @@ export interface StackLayout {
   alertmanager: { name: string; port: number };
   gateway: { name: string; port: number };
   api: { name: string; port: number };
+  maintenance: { name: string; port: number };
 }
 
 const SIZES: Record<TopologyName, { kafka: number; zookeeper: number; clickhouseShards: number; replicas: number }> = {
@@ -71,6 +72,7 @@ export function layoutFor(config: StackConfig): StackLayout {
     alertmanager: { name: 'alertmanager', port: config.alertmanager.port },
     gateway: { name: 'gateway', port: config.gateway.port },
     api: { name: 'api', port: config.api.port },
+    maintenance: { name: 'maintenance', port: config.maintenance.port },
   };
 }
 
@@ -84,6 +86,7 @@ export function allPorts(layout: StackLayout): number[] {
     layout.alertmanager.port,
     layout.gateway.port,
     layout.api.port,
+    layout.maintenance.port,
   ];
 }
 

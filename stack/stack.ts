@@ -9,7 +9,7 @@ import { CLICKHOUSE_CLUSTER, clickhouseProcesses } from './components/clickhouse
 import { kafkaProcesses } from './components/kafka';
 import { alertmanagerProcesses, prometheusProcesses } from './components/monitoring';
 import { registryProcesses, registryUrl } from './components/registry';
-import { apiProcesses, apiUrl, gatewayProcesses, gatewayUrl } from './components/services';
+import { apiProcesses, apiUrl, gatewayProcesses, gatewayUrl, maintenanceProcesses } from './components/services';
 import { zookeeperProcesses } from './components/zookeeper';
 import { installStack } from './install';
 import { bootstrapServers, layoutFor, zookeeperConnect, type StackLayout } from './layout';
@@ -22,7 +22,7 @@ export function startGroups(layout: StackLayout): ProcessSpec[][] {
   return [
     [...zookeeperProcesses(layout), ...kafkaProcesses(layout)],
     [...clickhouseProcesses(layout), ...registryProcesses(layout), ...alertmanagerProcesses(layout), ...prometheusProcesses(layout)],
-    [...gatewayProcesses(layout), ...apiProcesses(layout)],
+    [...gatewayProcesses(layout), ...apiProcesses(layout), ...maintenanceProcesses(layout)],
   ];
 }
 
@@ -111,6 +111,7 @@ export interface StackStatus {
     alertmanager: ComponentStatus & { url: string };
     gateway: ComponentStatus & { url: string };
     api: ComponentStatus & { url: string };
+    maintenance: ComponentStatus & { metrics: string };
   };
 }
 
@@ -149,6 +150,7 @@ export async function stackStatus(config: StackConfig): Promise<StackStatus> {
       alertmanager: { url: `http://127.0.0.1:${layout.alertmanager.port}`, ...of('alertmanager') },
       gateway: { url: gatewayUrl(layout), ...of('gateway') },
       api: { url: apiUrl(layout), ...of('api') },
+      maintenance: { metrics: `http://127.0.0.1:${layout.maintenance.port}/metrics`, ...of('maintenance') },
     },
   };
 }

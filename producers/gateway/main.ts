@@ -43,9 +43,9 @@ async function main(): Promise<void> {
 
   const app = createGatewayApp({ send: (events) => producer.send(events), readiness, metrics, log, ...config.gateway });
   const server = http.createServer(app);
-  await new Promise<void>((resolve) => server.listen(config.gateway.port, config.gateway.host, resolve));
-  log.info({ url: `http://${config.gateway.host}:${config.gateway.port}`, topic, schemaId }, 'gateway listening');
-  const discovery = await registerService({ connect: config.zookeeperConnect, service: 'gateway', host: config.gateway.host, port: config.gateway.port, log });
+  await new Promise<void>((resolve) => server.listen(config.gateway.port, config.host, resolve));
+  log.info({ url: `http://${config.host}:${config.gateway.port}`, topic, schemaId }, 'gateway listening');
+  const discovery = await registerService({ connect: config.zookeeperConnect, service: 'gateway', host: config.host, port: config.gateway.port, log });
 
   onShutdown(log, async () => {
     await discovery.close();

@@ -16,9 +16,9 @@ async function main(): Promise<void> {
   const metrics = new Registry();
   collectDefaultMetrics({ register: metrics });
   const server = http.createServer(createApiApp({ clickhouse, database: config.clickhouse.database, metrics, log }));
-  await new Promise<void>((resolve) => server.listen(config.api.port, config.api.host, resolve));
-  log.info({ url: `http://${config.api.host}:${config.api.port}` }, 'api listening');
-  const discovery = await registerService({ connect: config.zookeeperConnect, service: 'api', host: config.api.host, port: config.api.port, log });
+  await new Promise<void>((resolve) => server.listen(config.api.port, config.host, resolve));
+  log.info({ url: `http://${config.host}:${config.api.port}` }, 'api listening');
+  const discovery = await registerService({ connect: config.zookeeperConnect, service: 'api', host: config.host, port: config.api.port, log });
   onShutdown(log, async () => {
     await discovery.close();
     await new Promise<void>((resolve) => server.close(() => resolve()));

@@ -15,9 +15,11 @@ function nodeService(layout: StackLayout, name: string, entry: string, env: Reco
     args: ['--import', 'tsx', path.join(REPO_ROOT, entry)],
     cwd: REPO_ROOT,
     env: {
+      SERVICE_HOST: '127.0.0.1',
       KAFKA_BROKERS: bootstrapServers(layout),
       SCHEMA_REGISTRY_URL: registryUrl(layout),
       ZOOKEEPER_CONNECT: zookeeperConnect(layout),
+      CLICKHOUSE_URL: `http://127.0.0.1:${layout.clickhouse[0].httpPort}`,
       ...env,
     },
     paths: instancePaths(layout, name),
@@ -31,7 +33,7 @@ export function gatewayProcesses(layout: StackLayout): ProcessSpec[] {
   const { port } = layout.gateway;
   return [
     {
-      ...nodeService(layout, layout.gateway.name, 'producers/gateway/main.ts', { GATEWAY_HOST: '127.0.0.1', GATEWAY_PORT: String(port) }),
+      ...nodeService(layout, layout.gateway.name, 'producers/gateway/main.ts', { GATEWAY_PORT: String(port) }),
       ports: [port],
       endpoints: { url: gatewayUrl(layout) },
       probe: () => httpOk(`${gatewayUrl(layout)}/readyz`),
@@ -45,13 +47,24 @@ export function apiProcesses(layout: StackLayout): ProcessSpec[] {
   const { port } = layout.api;
   return [
     {
-      ...nodeService(layout, layout.api.name, 'queries/api/main.ts', {
-        API_PORT: String(port),
-        CLICKHOUSE_URL: `http://127.0.0.1:${layout.clickhouse[0].httpPort}`,
-      }),
+      ...nodeService(layout, layout.api.name, 'queries/api/main.ts', { API_PORT: String(port) }),
       ports: [port],
       endpoints: { url: apiUrl(layout) },
       probe: () => httpOk(`${apiUrl(layout)}/readyz`),
+    },
+  ];
+}
+
+/** Retention under rebalance-based leadership; its only endpoint is /metrics. */
+export function maintenanceProcesses(layout: StackLayout): ProcessSpec[] {
+  const { port } = layout.maintenance;
+  const url = `http://127.0.0.1:${port}`;
+  return [
+    {
+      ...nodeService(layout, layout.maintenance.name, 'consumers/maintenance/main.ts', { MAINTENANCE_PORT: String(port) }),
+      ports: [port],
+      endpoints: { metrics: `${url}/metrics` },
+      probe: () => httpOk(`${url}/metrics`),
     },
   ];
 }

@@ -1,0 +1,70 @@
+import http from 'node:http';
+import { createClient } from '@clickhouse/client';
+import { collectDefaultMetrics, Counter, Gauge, Registry } from 'prom-client';
+import { applyRetention } from '../../clickhouse-ddl/retention';
+import { loadEnv, serviceConfig } from '../../lib/config';
+import { createKafka } from '../../lib/kafka';
+import { joinLeadership } from '../../lib/leadership';
+import { createLogger } from '../../lib/logger';
+import { registerService } from '../../lib/service-registry';
+import { onShutdown } from '../../lib/shutdown';
+
+/**
+ * The maintenance worker: `npm run maintenance`. Any number may run; the one holding the
+ * rebalance-based leadership applies retention at election and then every RETENTION_INTERVAL_S.
+ */
+
+async function main(): Promise<void> {
+  const config = serviceConfig(loadEnv());
+  const log = createLogger('maintenance');
+  const clickhouse = createClient({ url: config.clickhouse.url });
+  const metrics = new Registry();
+  collectDefaultMetrics({ register: metrics });
+  const isLeader = new Gauge({ name: 'upload_pulse_maintenance_leader', help: '1 while this instance holds the maintenance leadership', registers: [metrics] });
+  const dropped = new Counter({ name: 'upload_pulse_retention_dropped_partitions_total', help: 'Partitions dropped by retention', labelNames: ['table'], registers: [metrics] });
+  const lastRun = new Gauge({ name: 'upload_pulse_retention_last_success_timestamp_seconds', help: 'When retention last completed', registers: [metrics] });
+
+  let timer: NodeJS.Timeout | undefined;
+  const runRetention = async () => {
+    try {
+      const result = await applyRetention(clickhouse, config.clickhouse.database, new Date(), log);
+      for (const [table, partitions] of Object.entries(result)) dropped.inc({ table }, partitions.length);
+      lastRun.setToCurrentTime();
+    } catch (err) {
+      log.error({ err }, 'retention failed; retrying at the next interval');
+    }
+  };
+  const leadership = await joinLeadership({
+    kafka: createKafka('upload-pulse-maintenance', config.kafkaBrokers, log),
+    name: 'upload-pulse-maintenance',
+    log,
+    onElected: async () => {
+      isLeader.set(1);
+      await runRetention();
+      timer = setInterval(() => void runRetention(), config.maintenance.retentionIntervalMs);
+    },
+    onRevoked: () => {
+      isLeader.set(0);
+      clearInterval(timer);
+    },
+  });
+
+  const server = http.createServer((req, res) => {
+    if (req.url !== '/metrics') return void res.writeHead(404).end();
+    void metrics.metrics().then((text) => res.writeHead(200, { 'content-type': metrics.contentType }).end(text));
+  });
+  await new Promise<void>((resolve) => server.listen(config.maintenance.port, config.host, resolve));
+  const discovery = await registerService({ connect: config.zookeeperConnect, service: 'maintenance', host: config.host, port: config.maintenance.port, log });
+
+  onShutdown(log, async () => {
+    await discovery.close();
+    await leadership.stop();
+    await new Promise<void>((resolve) => server.close(() => resolve()));
+    await clickhouse.close();
+  });
+}
+
+main().catch((err: unknown) => {
+  createLogger('maintenance').fatal({ err }, 'maintenance worker failed to start');
+  process.exit(1);
+});
