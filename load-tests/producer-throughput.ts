@@ -42,11 +42,7 @@ async function ourProducer(bootstrap: string[], registryUrl: string, topic: stri
   const kafka = createKafka('bench-producer', bootstrap, log);
   const registry = createSchemaRegistry(registryUrl);
   const schemaId = await registerUploadEventSchema(registry, topic);
-  const config = loadEnv();
-  const producer = new EventProducer({
-    kafka, registry, topic, schemaId, metrics: new Registry(), log,
-    maxQueuedEvents: window * chunk, maxBatch: config.PRODUCER_MAX_BATCH, lingerMs: config.PRODUCER_LINGER_MS, compression: config.PRODUCER_COMPRESSION,
-  });
+  const producer = new EventProducer({ kafka, registry, topic, schemaId, metrics: new Registry(), log, ...serviceConfig(loadEnv()).producer, maxQueuedEvents: window * chunk });
   await producer.connect();
   const inFlight: Promise<void>[] = [];
   const start = performance.now();

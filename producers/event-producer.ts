@@ -22,6 +22,8 @@ export interface EventProducerOptions {
   maxBatch: number;
   lingerMs: number;
   compression: 'none' | 'gzip';
+  /** How long the broker may take to replicate a batch to the in-sync replicas before failing it. */
+  sendTimeoutMs: number;
   metrics: Registry;
   log: pino.Logger;
 }
@@ -169,13 +171,14 @@ export class EventProducer {
   }
 
   private async sendBatch(batch: Chunk[], size: number): Promise<void> {
-    const { topic, compression } = this.opts;
+    const { topic, compression, sendTimeoutMs } = this.opts;
     const stop = this.metrics.latency.startTimer({ topic });
     this.metrics.batch.observe({ topic }, size);
     try {
       await this.producer.send({
         topic,
         acks: -1,
+        timeout: sendTimeoutMs,
         compression: compression === 'gzip' ? CompressionTypes.GZIP : CompressionTypes.None,
         messages: batch.flatMap((c) => c.messages),
       });
