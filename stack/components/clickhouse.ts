@@ -46,6 +46,9 @@ export function clickhouseProcesses(layout: StackLayout): ProcessSpec[] {
         for (const file of ['common.xml', `topology-${layout.topology}.xml`, `node-${node.id}.xml`]) {
           renderSharedFile(path.join(SHARED, file), configDir, ports);
         }
+        const usersDir = path.join(paths.conf, 'users.d');
+        fs.rmSync(usersDir, { recursive: true, force: true });
+        for (const file of fs.readdirSync(path.join(SHARED, 'users.d'))) renderSharedFile(path.join(SHARED, 'users.d', file), usersDir, ports);
         fs.writeFileSync(path.join(configDir, 'local.xml'), localXml);
       },
       // Answers SQL and reaches ZooKeeper: replicated tables and ON CLUSTER DDL need both.
