@@ -3,26 +3,9 @@
 -- upload_events, which routes each row to its shard. The {{...}} placeholders are filled in by
 -- the migration runner (clickhouse-ddl/migrate.ts).
 
+-- Same columns as the raw table: the curated rows are its rows.
 CREATE TABLE IF NOT EXISTS {{db}}.curated_events_queue ON CLUSTER upload_pulse
-(
-    event_key UInt64,
-    id UInt64,
-    event Enum8('SAVE' = 1, 'UPDATE' = 2, 'ERROR' = 3),
-    attempt_id String,
-    is_created UInt8,
-    origin String,
-    up_ts UInt64,
-    ts UInt64,
-    country FixedString(2),
-    seller_id UInt64,
-    info String,
-    media_count UInt16,
-    media_bytes UInt64,
-    latency_ms Float64,
-    event_time DateTime,
-    event_minute DateTime,
-    event_date Date
-)
+AS {{db}}.upload_events_local
 ENGINE = Kafka
 SETTINGS
     kafka_broker_list = '{{kafka_brokers}}',
