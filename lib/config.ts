@@ -86,6 +86,7 @@ export interface StackConfig {
   gateway: { port: number };
   api: { port: number };
   maintenance: { port: number };
+  curate: { port: number };
   startTimeoutMs: number;
 }
 
@@ -111,6 +112,7 @@ export function stackConfig(env: Env = loadEnv(), overrides: { topology?: Topolo
     gateway: { port: env.GATEWAY_PORT },
     api: { port: env.API_PORT },
     maintenance: { port: env.MAINTENANCE_PORT },
+    curate: { port: env.CURATE_METRICS_PORT },
     startTimeoutMs: env.STACK_START_TIMEOUT_S * 1000,
   };
 }

@@ -27,6 +27,7 @@ export interface StackLayout {
   gateway: { name: string; port: number };
   api: { name: string; port: number };
   maintenance: { name: string; port: number };
+  curate: { name: string; port: number };
 }
 
 const SIZES: Record<TopologyName, { kafka: number; zookeeper: number; clickhouseShards: number; replicas: number }> = {
@@ -73,6 +74,7 @@ export function layoutFor(config: StackConfig): StackLayout {
     gateway: { name: 'gateway', port: config.gateway.port },
     api: { name: 'api', port: config.api.port },
     maintenance: { name: 'maintenance', port: config.maintenance.port },
+    curate: { name: 'curate', port: config.curate.port },
   };
 }
 
@@ -87,6 +89,7 @@ export function allPorts(layout: StackLayout): number[] {
     layout.gateway.port,
     layout.api.port,
     layout.maintenance.port,
+    layout.curate.port,
   ];
 }
 

@@ -9,7 +9,7 @@ import { CLICKHOUSE_CLUSTER, clickhouseProcesses } from './components/clickhouse
 import { kafkaProcesses } from './components/kafka';
 import { alertmanagerProcesses, prometheusProcesses } from './components/monitoring';
 import { registryProcesses, registryUrl } from './components/registry';
-import { apiProcesses, apiUrl, gatewayProcesses, gatewayUrl, maintenanceProcesses } from './components/services';
+import { apiProcesses, apiUrl, curateProcesses, gatewayProcesses, gatewayUrl, maintenanceProcesses } from './components/services';
 import { zookeeperProcesses } from './components/zookeeper';
 import { installStack } from './install';
 import { bootstrapServers, layoutFor, zookeeperConnect, type StackLayout } from './layout';
@@ -22,7 +22,7 @@ export function startGroups(layout: StackLayout): ProcessSpec[][] {
   return [
     [...zookeeperProcesses(layout), ...kafkaProcesses(layout)],
     [...clickhouseProcesses(layout), ...registryProcesses(layout), ...alertmanagerProcesses(layout), ...prometheusProcesses(layout)],
-    [...gatewayProcesses(layout), ...apiProcesses(layout), ...maintenanceProcesses(layout)],
+    [...gatewayProcesses(layout), ...curateProcesses(layout), ...apiProcesses(layout), ...maintenanceProcesses(layout)],
   ];
 }
 
@@ -112,6 +112,7 @@ export interface StackStatus {
     gateway: ComponentStatus & { url: string };
     api: ComponentStatus & { url: string };
     maintenance: ComponentStatus & { metrics: string };
+    curate: ComponentStatus & { metrics: string };
   };
 }
 
@@ -151,6 +152,7 @@ export async function stackStatus(config: StackConfig): Promise<StackStatus> {
       gateway: { url: gatewayUrl(layout), ...of('gateway') },
       api: { url: apiUrl(layout), ...of('api') },
       maintenance: { metrics: `http://127.0.0.1:${layout.maintenance.port}/metrics`, ...of('maintenance') },
+      curate: { metrics: `http://127.0.0.1:${layout.curate.port}/metrics`, ...of('curate') },
     },
   };
 }

@@ -55,16 +55,23 @@ export function apiProcesses(layout: StackLayout): ProcessSpec[] {
   ];
 }
 
-/** Retention under rebalance-based leadership; its only endpoint is /metrics. */
-export function maintenanceProcesses(layout: StackLayout): ProcessSpec[] {
-  const { port } = layout.maintenance;
-  const url = `http://127.0.0.1:${port}`;
+/** A worker whose only endpoint is its metrics server. */
+function worker(layout: StackLayout, instance: { name: string; port: number }, entry: string, portVariable: string, probePath: string): ProcessSpec[] {
+  const url = `http://127.0.0.1:${instance.port}`;
   return [
     {
-      ...nodeService(layout, layout.maintenance.name, 'consumers/maintenance/main.ts', { MAINTENANCE_PORT: String(port) }),
-      ports: [port],
+      ...nodeService(layout, instance.name, entry, { [portVariable]: String(instance.port) }),
+      ports: [instance.port],
       endpoints: { metrics: `${url}/metrics` },
-      probe: () => httpOk(`${url}/metrics`),
+      probe: () => httpOk(`${url}${probePath}`),
     },
   ];
 }
+
+/** Retention under rebalance-based leadership. */
+export const maintenanceProcesses = (layout: StackLayout): ProcessSpec[] =>
+  worker(layout, layout.maintenance, 'consumers/maintenance/main.ts', 'MAINTENANCE_PORT', '/metrics');
+
+/** Raw Avro -> curated JSONEachRow, exactly once; one instance here, more share the partitions. */
+export const curateProcesses = (layout: StackLayout): ProcessSpec[] =>
+  worker(layout, layout.curate, 'consumers/curate/main.ts', 'CURATE_METRICS_PORT', '/healthz');

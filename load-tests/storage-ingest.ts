@@ -1,0 +1,141 @@
+import { execFile } from 'node:child_process';
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { setTimeout as sleep } from 'node:timers/promises';
+import { promisify } from 'node:util';
+import { createClient, type ClickHouseClient } from '@clickhouse/client';
+import { Command } from 'commander';
+import pino from 'pino';
+import { Registry } from 'prom-client';
+import { loadEnv, serviceConfig } from '../lib/config';
+import { createKafka } from '../lib/kafka';
+import { curate, curatedRow } from '../schemas/curated-event';
+import { sampleEvent } from '../schemas/event-fixtures';
+import type { UploadEvent } from '../schemas/upload-event';
+import { EventProducer } from '../producers/event-producer';
+import { createSchemaRegistry, registerUploadEventSchema } from '../producers/schema-registry';
+import { report, runningStack } from './bench-env';
+
+/**
+ * The storage path under load, through the running stack (gateway-less: producer library ->
+ * raw topic -> curate -> curated topic -> Kafka engine -> upload_events):
+ *   - throughput: --events sent as fast as possible, until all are queryable; next to it, the
+ *     ceiling of ClickHouse itself: the same rows bulk-inserted with clickhouse-client;
+ *   - freshness: --rate events/s for --seconds, with marker events whose time from send to
+ *     visible in upload_events gives p50/p99.
+ *   npm run bench:storage -- --events 200000 --rate 1000 --seconds 60
+ */
+
+const run = promisify(execFile);
+const log = pino({ level: 'warn' });
+
+function eventsFor(prefix: string, n: number): UploadEvent[] {
+  const base = sampleEvent();
+  return Array.from({ length: n }, (_, i) => {
+    const ts = BigInt(Date.now()) * 1_000_000n + BigInt(i);
+    return { ...base, id: BigInt(i + 1), attempt_id: `${prefix}-${i}`, ts, up_ts: ts - 900_000_000n, data: { ...base.data, company_id: BigInt((i * 7919) % 5000) + 1n } };
+  });
+}
+
+async function countLike(ch: ClickHouseClient, db: string, prefix: string): Promise<number> {
+  const rows = await (await ch.query({ query: `SELECT count() AS n FROM ${db}.upload_events WHERE event_date >= today() - 1 AND startsWith(attempt_id, '${prefix}')`, format: 'JSONEachRow' })).json<{ n: string }>();
+  return Number(rows[0].n);
+}
+
+async function throughput(producer: EventProducer, ch: ClickHouseClient, db: string, n: number) {
+  const prefix = `bench-tp-${Date.now().toString(36)}`;
+  const events = eventsFor(prefix, n);
+  const start = performance.now();
+  const inFlight: Promise<void>[] = [];
+  for (let i = 0; i < events.length; i += 1000) {
+    if (inFlight.length >= 32) await inFlight.shift();
+    inFlight.push(producer.send(events.slice(i, i + 1000)));
+  }
+  await Promise.all(inFlight);
+  const produced = (performance.now() - start) / 1000;
+  let stored = 0;
+  while (stored < n && performance.now() - start < 600_000) {
+    await sleep(500);
+    stored = await countLike(ch, db, prefix);
+  }
+  const seconds = (performance.now() - start) / 1000;
+  return { events: n, stored, producedInSeconds: +produced.toFixed(2), queryableInSeconds: +seconds.toFixed(2), eventsPerSecond: Math.round(n / seconds), rows: events };
+}
+
+/** ClickHouse alone: the same curated rows bulk-inserted by clickhouse-client into a plain copy of the table. */
+async function clickhouseCeiling(ch: ClickHouseClient, db: string, tcpPort: string, events: UploadEvent[]) {
+  const file = path.join(fs.mkdtempSync(path.join(os.tmpdir(), 'bench-ch-')), 'rows.json');
+  fs.writeFileSync(file, events.map((e) => curatedRow(curate(e))).join('\n'));
+  const scratch = `${db}.bench_ceiling_${Date.now().toString(36)}`;
+  await ch.command({ query: `CREATE TABLE ${scratch} AS ${db}.upload_events_local ENGINE = MergeTree PARTITION BY toYYYYMM(event_date) ORDER BY (seller_id, event_minute, event_key)` });
+  const start = performance.now();
+  await run('sh', ['-c', `clickhouse-client --port ${tcpPort} --query "INSERT INTO ${scratch} FORMAT JSONEachRow" < ${file}`]);
+  const seconds = (performance.now() - start) / 1000;
+  await ch.command({ query: `DROP TABLE ${scratch}` });
+  return { rows: events.length, seconds: +seconds.toFixed(2), rowsPerSecond: Math.round(events.length / seconds) };
+}
+
+async function freshness(producer: EventProducer, ch: ClickHouseClient, db: string, rate: number, seconds: number) {
+  const prefix = `bench-fr-${Date.now().toString(36)}`;
+  const sentAt = new Map<string, number>();
+  const seenAt = new Map<string, number>();
+  const tickMs = 100;
+  const perTick = Math.max(1, Math.round((rate * tickMs) / 1000));
+  const end = Date.now() + seconds * 1000;
+  let seq = 0;
+  const sender = (async () => {
+    while (Date.now() < end) {
+      const batch = eventsFor(`${prefix}-${seq++}`, perTick);
+      sentAt.set(batch[0].attempt_id, Date.now());
+      void producer.send(batch);
+      await sleep(tickMs);
+    }
+  })();
+  const poller = (async () => {
+    while (Date.now() < end + 30_000 && seenAt.size < sentAt.size + 1) {
+      const rows = await (await ch.query({ query: `SELECT attempt_id FROM ${db}.upload_events WHERE event_date >= today() - 1 AND startsWith(attempt_id, '${prefix}') AND endsWith(attempt_id, '-0')`, format: 'JSONEachRow' })).json<{ attempt_id: string }>();
+      const now = Date.now();
+      for (const r of rows) if (!seenAt.has(r.attempt_id)) seenAt.set(r.attempt_id, now);
+      if (Date.now() > end && seenAt.size >= sentAt.size) break;
+      await sleep(200);
+    }
+  })();
+  await Promise.all([sender, poller]);
+  const lags = [...sentAt.entries()].map(([id, t]) => (seenAt.get(id) ?? Number.POSITIVE_INFINITY) - t).sort((a, b) => a - b);
+  const pct = (p: number) => lags[Math.min(lags.length - 1, Math.floor(p * lags.length))];
+  return { rate, seconds, markers: lags.length, missing: lags.filter((l) => !Number.isFinite(l)).length, p50Ms: pct(0.5), p99Ms: pct(0.99), maxMs: lags[lags.length - 1], pollIntervalMs: 200 };
+}
+
+async function main() {
+  const opts = new Command('bench:storage')
+    .option('--events <n>', 'events for the throughput run', (v) => parseInt(v, 10), 200_000)
+    .option('--rate <n>', 'events/s for the freshness run', (v) => parseInt(v, 10), 1000)
+    .option('--seconds <n>', 'duration of the freshness run', (v) => parseInt(v, 10), 60)
+    .parse()
+    .opts<{ events: number; rate: number; seconds: number }>();
+  const stack = await runningStack();
+  if (!stack.components.curate.healthy) throw new Error('the stack runs no healthy curate worker: npm run stack:up');
+  const config = serviceConfig(loadEnv());
+  const db = config.clickhouse.database;
+  const ch = createClient({ url: stack.components.clickhouse.http[0] });
+  const kafka = createKafka('bench-storage', stack.components.kafka.bootstrap.split(','), log);
+  const registry = createSchemaRegistry(stack.components.schemaRegistry.url);
+  const topic = config.topics.uploadEvents;
+  const schemaId = await registerUploadEventSchema(registry, topic);
+  const producer = new EventProducer({ kafka, registry, topic, schemaId, metrics: new Registry(), log, ...config.producer });
+  await producer.connect();
+
+  const tp = await throughput(producer, ch, db, opts.events);
+  const ceiling = await clickhouseCeiling(ch, db, stack.components.clickhouse.native[0].split(':')[1], tp.rows);
+  const fresh = await freshness(producer, ch, db, opts.rate, opts.seconds);
+  await producer.close();
+  await ch.close();
+  const { rows: _rows, ...throughputFigures } = tp;
+  report('storage-ingest', { topology: stack.topology, throughput: throughputFigures, clickhouseBulkInsertCeiling: ceiling, freshness: fresh });
+}
+
+main().catch((err: unknown) => {
+  process.stderr.write(`bench:storage: ${err instanceof Error ? err.message : String(err)}\n`);
+  process.exit(1);
+});
