@@ -1,7 +1,7 @@
-import { createClient } from '@clickhouse/client';
 import { loadEnv, serviceConfig, type ServiceConfig } from '../lib/config';
 import { createLogger } from '../lib/logger';
 import { migrate, type MigrationContext } from './migrate';
+import { createClickHouse } from '../lib/clickhouse';
 
 /** `npm run migrate`: brings the ClickHouse schema up to date (idempotent). */
 
@@ -15,7 +15,7 @@ export const migrationContext = (config: ServiceConfig): MigrationContext => ({
 if (require.main === module) {
   const log = createLogger('migrate');
   const config = serviceConfig(loadEnv());
-  const client = createClient({ url: config.clickhouse.url });
+  const client = createClickHouse(config.clickhouse.url);
   migrate(client, migrationContext(config), log)
     .then((result) => log.info(result, 'schema up to date'))
     .catch((err: unknown) => {

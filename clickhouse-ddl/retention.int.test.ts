@@ -1,10 +1,11 @@
-import { createClient, type ClickHouseClient } from '@clickhouse/client';
+import { type ClickHouseClient } from '@clickhouse/client';
 import pino from 'pino';
 import { curate, curatedRow } from '../schemas/curated-event';
 import { sampleEvent } from '../schemas/event-fixtures';
 import { testStack, uniqueName, type TestStack } from '../test/stack-env';
 import { CLUSTER, migrate } from './migrate';
 import { applyRetention } from './retention';
+import { createClickHouse } from '../lib/clickhouse';
 
 /** Back-dated data: expired partitions vanish from every replica, recent ones stay. */
 
@@ -15,7 +16,7 @@ let db: string;
 
 beforeAll(async () => {
   stack = await testStack();
-  ch = createClient({ url: stack.status.components.clickhouse.http[0] });
+  ch = createClickHouse(stack.status.components.clickhouse.http[0]);
   db = uniqueName('it_retention');
   await migrate(ch, { db, kafka_brokers: stack.status.components.kafka.bootstrap, curated_topic: uniqueName('unused'), ingest_group: uniqueName('unused') }, log);
 });
@@ -32,7 +33,7 @@ const at = (iso: string, i: number) => {
 async function monthsOnEveryReplica(table: string): Promise<string[][]> {
   return Promise.all(
     stack.layout.clickhouse.map(async (node) => {
-      const client = createClient({ url: `http://127.0.0.1:${node.httpPort}` });
+      const client = createClickHouse(`http://127.0.0.1:${node.httpPort}`);
       await client.command({ query: `SYSTEM SYNC REPLICA ${db}.${table}` });
       const rows = await (await client.query({ query: `SELECT DISTINCT partition FROM system.parts WHERE database = '${db}' AND table = '${table}' AND active ORDER BY partition`, format: 'JSONEachRow' })).json<{ partition: string }>();
       await client.close();

@@ -1,4 +1,4 @@
-import { createClient, type ClickHouseClient } from '@clickhouse/client';
+import { type ClickHouseClient } from '@clickhouse/client';
 import { Partitioners, type Admin, type Kafka } from 'kafkajs';
 import pino from 'pino';
 import { createKafka } from '../lib/kafka';
@@ -8,6 +8,7 @@ import { createTraffic } from '../producers/simulator/model';
 import { ensureTopic } from '../lib/topics';
 import { eventually, testStack, uniqueName, type TestStack } from '../test/stack-env';
 import { appliedVersions, CLUSTER, loadMigrations, migrate, type MigrationContext } from './migrate';
+import { createClickHouse } from '../lib/clickhouse';
 
 /**
  * The storage path from the curated topic on: migrations, the Kafka engine, the sharded and
@@ -29,7 +30,7 @@ beforeAll(async () => {
   kafka = createKafka('storage-test', stack.status.components.kafka.bootstrap.split(','), log);
   admin = kafka.admin();
   await admin.connect();
-  ch = createClient({ url: stack.status.components.clickhouse.http[0] });
+  ch = createClickHouse(stack.status.components.clickhouse.http[0]);
   ctx = { db: uniqueName('it_storage'), kafka_brokers: stack.status.components.kafka.bootstrap, curated_topic: uniqueName('curated'), ingest_group: uniqueName('ch-ingest') };
   await ensureTopic(admin, { topic: ctx.curated_topic, partitions: 4, retentionMs: 3600_000 });
 });
@@ -47,7 +48,7 @@ test('migrations apply once, in order, on every server, and re-running applies n
   const second = await migrate(ch, ctx, log);
   expect(second).toEqual({ applied: [], alreadyApplied: first.applied });
   for (const url of stack.status.components.clickhouse.http) {
-    const node = createClient({ url });
+    const node = createClickHouse(url);
     const tables = await rows<{ name: string }>(node, `SELECT name FROM system.tables WHERE database = '${ctx.db}' ORDER BY name`);
     expect(tables.map((t) => t.name)).toEqual(expect.arrayContaining(['upload_events', 'upload_events_local', 'upload_rollup_1m', 'upload_rollup_1h', 'curated_events_queue']));
     expect(await eventually(`migrations recorded on ${url}`, async () => {
@@ -102,7 +103,7 @@ test('rows are balanced across shards and every replica of a shard holds the sam
   const nodes = stack.layout.clickhouse;
   const counts = await Promise.all(
     nodes.map(async (node) => {
-      const client = createClient({ url: `http://127.0.0.1:${node.httpPort}` });
+      const client = createClickHouse(`http://127.0.0.1:${node.httpPort}`);
       const n = await eventually(`replica ${node.name} in sync`, async () => {
         await client.command({ query: `SYSTEM SYNC REPLICA ${ctx.db}.upload_events_local` });
         const [{ n: c }] = await rows<{ n: string }>(client, `SELECT count() AS n FROM ${ctx.db}.upload_events_local`);

@@ -4,7 +4,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { promisify } from 'node:util';
-import { createClient, type ClickHouseClient } from '@clickhouse/client';
+import { type ClickHouseClient } from '@clickhouse/client';
 import { Command } from 'commander';
 import pino from 'pino';
 import { Registry } from 'prom-client';
@@ -16,6 +16,7 @@ import type { UploadEvent } from '../schemas/upload-event';
 import { EventProducer } from '../producers/event-producer';
 import { createSchemaRegistry, registerUploadEventSchema } from '../producers/schema-registry';
 import { report, runningStack } from './bench-env';
+import { createClickHouse } from '../lib/clickhouse';
 
 /**
  * The storage path under load, through the running stack (gateway-less: producer library ->
@@ -118,7 +119,7 @@ async function main() {
   if (!stack.components.curate.healthy) throw new Error('the stack runs no healthy curate worker: npm run stack:up');
   const config = serviceConfig(loadEnv());
   const db = config.clickhouse.database;
-  const ch = createClient({ url: stack.components.clickhouse.http[0] });
+  const ch = createClickHouse(stack.components.clickhouse.http[0]);
   const kafka = createKafka('bench-storage', stack.components.kafka.bootstrap.split(','), log);
   const registry = createSchemaRegistry(stack.components.schemaRegistry.url);
   const topic = config.topics.uploadEvents;

@@ -1,6 +1,6 @@
 import http from 'node:http';
 import type { AddressInfo } from 'node:net';
-import { createClient, type ClickHouseClient } from '@clickhouse/client';
+import { type ClickHouseClient } from '@clickhouse/client';
 import pino from 'pino';
 import { Registry } from 'prom-client';
 import { CLUSTER, migrate } from '../clickhouse-ddl/migrate';
@@ -9,6 +9,7 @@ import type { UploadEvent } from '../schemas/upload-event';
 import { createTraffic } from '../producers/simulator/model';
 import { testStack, uniqueName } from '../test/stack-env';
 import { createApiApp } from './api/app';
+import { createClickHouse } from '../lib/clickhouse';
 
 /** /v1/series on real rollups: values that match the events, and hostile parameters refused. */
 
@@ -23,7 +24,7 @@ let events: UploadEvent[];
 
 beforeAll(async () => {
   const stack = await testStack();
-  ch = createClient({ url: stack.status.components.clickhouse.http[0] });
+  ch = createClickHouse(stack.status.components.clickhouse.http[0]);
   db = uniqueName('it_series');
   await migrate(ch, { db, kafka_brokers: stack.status.components.kafka.bootstrap, curated_topic: uniqueName('unused'), ingest_group: uniqueName('unused') }, log);
   const start = BigInt(FROM) * 1_000_000_000n;

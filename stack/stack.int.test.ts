@@ -1,6 +1,6 @@
 import http from 'node:http';
 import type { AddressInfo } from 'node:net';
-import { createClient, type ClickHouseClient } from '@clickhouse/client';
+import { type ClickHouseClient } from '@clickhouse/client';
 import express from 'express';
 import { Kafka, logLevel, Partitioners } from 'kafkajs';
 import { Counter, Registry } from 'prom-client';
@@ -10,6 +10,7 @@ import { kafkaReplication } from './components/kafka';
 import { registryProcesses, registryUrl } from './components/registry';
 import { bootstrapServers, zookeeperConnect } from './layout';
 import { startProcess, stopProcess, waitHealthy } from './processes';
+import { createClickHouse } from '../lib/clickhouse';
 
 /** The real servers of the local stack, each doing the job the pipeline needs of it. */
 
@@ -18,7 +19,7 @@ beforeAll(async () => {
   stack = await testStack();
 });
 
-const chClient = (url: string): ClickHouseClient => createClient({ url });
+const chClient = (url: string): ClickHouseClient => createClickHouse(url);
 
 test('every component answers its health probe', () => {
   const unhealthy = Object.entries(stack.status.components)

@@ -1,7 +1,7 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import type pino from 'pino';
-import { createClient } from '@clickhouse/client';
+import { createClickHouse } from '../lib/clickhouse';
 import { loadEnv, serviceConfig, type StackConfig, type TopologyName } from '../lib/config';
 import { migrationContext } from '../clickhouse-ddl/cli';
 import { migrate } from '../clickhouse-ddl/migrate';
@@ -30,7 +30,7 @@ export function startGroups(layout: StackLayout): ProcessSpec[][] {
 const SERVICES_GROUP = 2;
 
 async function migrateSchema(layout: StackLayout, log: pino.Logger): Promise<void> {
-  const client = createClient({ url: `http://127.0.0.1:${layout.clickhouse[0].httpPort}` });
+  const client = createClickHouse(`http://127.0.0.1:${layout.clickhouse[0].httpPort}`);
   try {
     const config = { ...serviceConfig(loadEnv()), kafkaBrokers: bootstrapServers(layout).split(',') };
     const { applied } = await migrate(client, migrationContext(config), log);

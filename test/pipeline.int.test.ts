@@ -1,7 +1,7 @@
-import { createClient } from '@clickhouse/client';
 import { loadEnv, serviceConfig } from '../lib/config';
 import { eventJson, sampleEvent } from '../schemas/event-fixtures';
 import { eventually, testStack, uniqueName } from './stack-env';
+import { createClickHouse } from '../lib/clickhouse';
 
 /** The whole running pipeline: gateway -> raw topic -> curate -> curated topic -> ClickHouse. */
 
@@ -17,7 +17,7 @@ test('an event posted to the gateway becomes one exact row in upload_events, its
   });
   expect(await res.json()).toEqual({ accepted: 2 });
 
-  const ch = createClient({ url: stack.status.components.clickhouse.http[0] });
+  const ch = createClickHouse(stack.status.components.clickhouse.http[0]);
   const rows = await eventually('the row in ClickHouse', async () => {
     const r = await (
       await ch.query({ query: `SELECT toString(ts) AS ts, toString(id) AS id, toString(seller_id) AS seller, latency_ms FROM ${db}.upload_events WHERE event_date = '2025-11-27' AND attempt_id = '${attempt}'`, format: 'JSONEachRow' })

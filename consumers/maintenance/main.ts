@@ -1,5 +1,4 @@
 import http from 'node:http';
-import { createClient } from '@clickhouse/client';
 import { collectDefaultMetrics, Counter, Gauge, Registry } from 'prom-client';
 import { applyRetention } from '../../clickhouse-ddl/retention';
 import { loadEnv, serviceConfig } from '../../lib/config';
@@ -8,6 +7,7 @@ import { joinLeadership } from '../../lib/leadership';
 import { createLogger } from '../../lib/logger';
 import { registerService } from '../../lib/service-registry';
 import { onShutdown } from '../../lib/shutdown';
+import { createClickHouse } from '../../lib/clickhouse';
 
 /**
  * The maintenance worker: `npm run maintenance`. Any number may run; the one holding the
@@ -17,7 +17,7 @@ import { onShutdown } from '../../lib/shutdown';
 async function main(): Promise<void> {
   const config = serviceConfig(loadEnv());
   const log = createLogger('maintenance');
-  const clickhouse = createClient({ url: config.clickhouse.url });
+  const clickhouse = createClickHouse(config.clickhouse.url);
   const metrics = new Registry();
   collectDefaultMetrics({ register: metrics });
   const isLeader = new Gauge({ name: 'upload_pulse_maintenance_leader', help: '1 while this instance holds the maintenance leadership', registers: [metrics] });

@@ -1,18 +1,18 @@
 import http from 'node:http';
-import { createClient } from '@clickhouse/client';
 import { collectDefaultMetrics, Registry } from 'prom-client';
 import { loadEnv, serviceConfig } from '../../lib/config';
 import { createLogger } from '../../lib/logger';
 import { registerService } from '../../lib/service-registry';
 import { onShutdown } from '../../lib/shutdown';
 import { createApiApp } from './app';
+import { createClickHouse } from '../../lib/clickhouse';
 
 /** The API process: `npm run api`. */
 
 async function main(): Promise<void> {
   const config = serviceConfig(loadEnv());
   const log = createLogger('api');
-  const clickhouse = createClient({ url: config.clickhouse.url });
+  const clickhouse = createClickHouse(config.clickhouse.url);
   const metrics = new Registry();
   collectDefaultMetrics({ register: metrics });
   const server = http.createServer(createApiApp({ clickhouse, database: config.clickhouse.database, metrics, log }));

@@ -1,0 +1,10 @@
+import { createClient, type ClickHouseClient } from '@clickhouse/client';
+
+/**
+ * The project's ClickHouse HTTP client. ClickHouse 18.16 closes idle keep-alive connections after
+ * 3 s; sockets idle for 1 s are dropped first, and stale ones destroyed eagerly, so a request never
+ * lands on a connection the server is closing ("socket hang up").
+ */
+export function createClickHouse(url: string): ClickHouseClient {
+  return createClient({ url, keep_alive: { enabled: true, idle_socket_ttl: 1000, eagerly_destroy_stale_sockets: true } });
+}
