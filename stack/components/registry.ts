@@ -38,7 +38,11 @@ export function registryProcesses(layout: StackLayout): ProcessSpec[] {
       ports: [layout.registry.port],
       endpoints: { url: registryUrl(layout) },
       async prepare() {},
-      probe: () => httpOk(`${registryUrl(layout)}/subjects`, (body) => Array.isArray(JSON.parse(body))),
+      // Ready only once the KafkaSQL journal is replayed: /subjects answers earlier, with what is loaded so far.
+      probe: async () => {
+        await httpOk(`http://127.0.0.1:${layout.registry.port}/health/ready`);
+        await httpOk(`${registryUrl(layout)}/subjects`, (body) => Array.isArray(JSON.parse(body)));
+      },
     },
   ];
 }
