@@ -1,3 +1,4 @@
+import { backOff } from 'exponential-backoff';
 import { ConfigResourceTypes, type Admin } from 'kafkajs';
 
 /** Topics are created by the project, never auto-created: explicit partitions, replication and retention. */
@@ -16,6 +17,16 @@ export async function replicationFor(admin: Admin): Promise<{ replicationFactor:
  * source of truth). Returns true when the topic was created.
  */
 export async function ensureTopic(admin: Admin, spec: TopicSpec): Promise<boolean> {
+  // Services start together: a topic another one just created may not be known to every broker yet.
+  return backOff(() => createOrAlign(admin, spec), {
+    numOfAttempts: 8,
+    startingDelay: 200,
+    maxDelay: 3000,
+    retry: (err: unknown) => (err as { retriable?: boolean }).retriable === true,
+  });
+}
+
+async function createOrAlign(admin: Admin, spec: TopicSpec): Promise<boolean> {
   const { replicationFactor, minInsync } = await replicationFor(admin);
   const configEntries = Object.entries({
     'retention.ms': String(spec.retentionMs),

@@ -1,0 +1,33 @@
+import type { Admin } from 'kafkajs';
+import { ensureTopic } from './topics';
+
+/** ensureTopic's retry policy, with a stand-in admin client (unit test: no broker). */
+
+function fakeAdmin(failures: Error[]): { admin: Admin; calls: () => number } {
+  let calls = 0;
+  const admin = {
+    describeCluster: async () => ({ brokers: [{}, {}, {}] }),
+    createTopics: async () => {
+      calls += 1;
+      const err = failures.shift();
+      if (err) throw err;
+      return true;
+    },
+    alterConfigs: async () => undefined,
+  } as unknown as Admin;
+  return { admin, calls: () => calls };
+}
+
+const retriable = () => Object.assign(new Error('This server does not host this topic-partition'), { retriable: true });
+
+test('a topic another service just created is retried until the brokers agree', async () => {
+  const { admin, calls } = fakeAdmin([retriable(), retriable()]);
+  await expect(ensureTopic(admin, { topic: 't', partitions: 1, retentionMs: 1 })).resolves.toBe(true);
+  expect(calls()).toBe(3);
+});
+
+test('a non-retriable error fails at once', async () => {
+  const { admin, calls } = fakeAdmin([Object.assign(new Error('Topic authorization failed'), { retriable: false })]);
+  await expect(ensureTopic(admin, { topic: 't', partitions: 1, retentionMs: 1 })).rejects.toThrow(/authorization/);
+  expect(calls()).toBe(1);
+});
