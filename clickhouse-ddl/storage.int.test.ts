@@ -63,6 +63,12 @@ test('curated rows become exact, queryable history through the Kafka engine', as
   const start = BigInt(Date.parse('2026-11-26T10:00:00Z')) * 1_000_000n;
   const traffic = createTraffic({ seed: 11, start, rate: 150 });
   const events = [...traffic.takeUntil(start + 150n * 1_000_000_000n), sampleEvent({ attempt_id: 'precision', ts: 1764212345123456789n, up_ts: 1764212345000000000n })];
+  // ClickHouse 18.16's Kafka engine is at-least-once across rebalances: produce only once every
+  // server has joined the ingest group, so this test measures ingestion, not redelivery.
+  await eventually('every ClickHouse server in the ingest group', async () => {
+    const { groups } = await admin.describeGroups([ctx.ingest_group]);
+    return groups[0]?.state === 'Stable' && groups[0].members.length === stack.layout.clickhouse.length ? true : undefined;
+  }, 60000);
   const producer = kafka.producer({ createPartitioner: Partitioners.DefaultPartitioner });
   await producer.connect();
   for (let i = 0; i < events.length; i += 5000) {
