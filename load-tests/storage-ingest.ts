@@ -61,7 +61,20 @@ async function throughput(producer: EventProducer, ch: ClickHouseClient, db: str
     stored = await countLike(ch, db, prefix);
   }
   const seconds = (performance.now() - start) / 1000;
-  return { events: n, stored, producedInSeconds: +produced.toFixed(2), queryableInSeconds: +seconds.toFixed(2), eventsPerSecond: Math.round(n / seconds), rows: events };
+  return { events: n, stored, producedInSeconds: +produced.toFixed(2), queryableInSeconds: +seconds.toFixed(2), eventsPerSecond: Math.round(n / seconds), rows: events, prefix };
+}
+
+/** Rows of the throughput run on every server: shards split them, replicas of a shard agree. */
+async function perServer(urls: string[], db: string, prefix: string): Promise<Record<string, number>> {
+  const counts: Record<string, number> = {};
+  for (const url of urls) {
+    const client = createClickHouse(url);
+    await client.command({ query: `SYSTEM SYNC REPLICA ${db}.upload_events_local` });
+    const rows = await (await client.query({ query: `SELECT count() AS n FROM ${db}.upload_events_local WHERE startsWith(attempt_id, '${prefix}')`, format: 'JSONEachRow' })).json<{ n: string }>();
+    counts[url] = Number(rows[0].n);
+    await client.close();
+  }
+  return counts;
 }
 
 /** ClickHouse alone: the same curated rows bulk-inserted by clickhouse-client into a plain copy of the table. */
@@ -128,12 +141,13 @@ async function main() {
   await producer.connect();
 
   const tp = await throughput(producer, ch, db, opts.events);
+  const servers = await perServer(stack.components.clickhouse.http, db, tp.prefix);
   const ceiling = await clickhouseCeiling(ch, db, stack.components.clickhouse.native[0].split(':')[1], tp.rows);
   const fresh = await freshness(producer, ch, db, opts.rate, opts.seconds);
   await producer.close();
   await ch.close();
-  const { rows: _rows, ...throughputFigures } = tp;
-  report('storage-ingest', { topology: stack.topology, throughput: throughputFigures, clickhouseBulkInsertCeiling: ceiling, freshness: fresh });
+  const { rows: _rows, prefix: _prefix, ...throughputFigures } = tp;
+  report('storage-ingest', { topology: stack.topology, throughput: { ...throughputFigures, rowsPerServer: servers }, clickhouseBulkInsertCeiling: ceiling, freshness: fresh });
 }
 
 main().catch((err: unknown) => {
