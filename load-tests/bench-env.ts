@@ -2,12 +2,14 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { loadEnv, REPO_ROOT, stackConfig } from '../lib/config';
-import { stackStatus, type StackStatus } from '../stack/stack';
+import { activeTopology, stackStatus, type StackStatus } from '../stack/stack';
 
 /** What every benchmark needs: the running stack, the machine it runs on, and where results go. */
 
+/** The running stack: the topology `stack:up` last started, else STACK_TOPOLOGY. */
 export async function runningStack(): Promise<StackStatus> {
-  const status = await stackStatus(stackConfig(loadEnv()));
+  const base = stackConfig(loadEnv());
+  const status = await stackStatus(stackConfig(loadEnv(), { topology: activeTopology(base) ?? base.topology }));
   const down = Object.entries(status.components).filter(([, c]) => !c.healthy).map(([name]) => name);
   if (down.length > 0) throw new Error(`the stack is not healthy (${down.join(', ')}): run 'npm run stack:up' first`);
   return status;
