@@ -1,0 +1,95 @@
+import type { ClickHouseClient } from '@clickhouse/client';
+import { Partitioners, type Admin, type Kafka } from 'kafkajs';
+import pino from 'pino';
+import { createClickHouse } from '../lib/clickhouse';
+import { createKafka } from '../lib/kafka';
+import { ensureTopic } from '../lib/topics';
+import { curate, curatedRow } from '../schemas/curated-event';
+import { createTraffic } from '../producers/simulator/model';
+import { clickhouseProcesses } from '../stack/components/clickhouse';
+import { runningPid, startProcess, waitHealthy } from '../stack/processes';
+import { eventually, testStack, uniqueName, type TestStack } from '../test/stack-env';
+import { CLUSTER, migrate, type MigrationContext } from './migrate';
+
+/**
+ * Fault: a ClickHouse server is SIGKILLed while rows flow in and started again. Afterwards every
+ * replica of a shard holds the same rows and the deduplicated total equals what was sent (the
+ * Kafka engine may deliver a block twice across the restart; ReplacingMergeTree collapses it).
+ */
+
+const log = pino({ level: 'warn' });
+let stack: TestStack;
+let kafka: Kafka;
+let admin: Admin;
+let ctx: MigrationContext;
+let survivor: ClickHouseClient;
+
+beforeAll(async () => {
+  stack = await testStack();
+  kafka = createKafka('replica-fault-test', stack.status.components.kafka.bootstrap.split(','), log);
+  admin = kafka.admin();
+  await admin.connect();
+  ctx = { db: uniqueName('it_fault'), kafka_brokers: stack.status.components.kafka.bootstrap, curated_topic: uniqueName('curated-fault'), ingest_group: uniqueName('ch-fault') };
+  await ensureTopic(admin, { topic: ctx.curated_topic, partitions: 4, retentionMs: 3600_000 });
+  survivor = createClickHouse(stack.status.components.clickhouse.http[0]);
+  await migrate(survivor, ctx, log);
+});
+
+afterAll(async () => {
+  await survivor.command({ query: `DROP DATABASE IF EXISTS ${ctx.db} ON CLUSTER ${CLUSTER}` });
+  await survivor.close();
+  await admin.deleteTopics({ topics: [ctx.curated_topic] });
+  await admin.disconnect();
+});
+
+const dedupedCount = async (client: ClickHouseClient): Promise<number> => {
+  await client.command({ query: `SYSTEM SYNC REPLICA ${ctx.db}.upload_events_local` });
+  const rows = await (await client.query({ query: `SELECT count() AS n FROM ${ctx.db}.upload_events_local FINAL`, format: 'JSONEachRow' })).json<{ n: string }>();
+  return Number(rows[0].n);
+};
+
+test('a server killed during ingestion comes back and its shard converges to exact totals', async () => {
+  await eventually('every ClickHouse server in the ingest group', async () => {
+    const { groups } = await admin.describeGroups([ctx.ingest_group]);
+    return groups[0]?.state === 'Stable' && groups[0].members.length === stack.layout.clickhouse.length ? true : undefined;
+  }, 60000);
+  const start = BigInt(Date.parse('2026-11-26T12:00:00Z')) * 1_000_000n;
+  const events = createTraffic({ seed: 21, start, rate: 100 }).takeUntil(start + 240n * 1_000_000_000n);
+  const producer = kafka.producer({ createPartitioner: Partitioners.DefaultPartitioner });
+  await producer.connect();
+  const send = async (slice: typeof events) => {
+    for (let i = 0; i < slice.length; i += 1000) {
+      await producer.send({ topic: ctx.curated_topic, acks: -1, messages: slice.slice(i, i + 1000).map((e) => ({ key: e.data.company_id.toString(), value: curatedRow(curate(e)) })) });
+    }
+  };
+
+  // The last server: in the cluster a second replica, on the single topology the only server.
+  const victim = clickhouseProcesses(stack.layout).at(-1)!;
+  const half = Math.floor(events.length / 2);
+  try {
+    await send(events.slice(0, half));
+    process.kill(runningPid(victim)!, 'SIGKILL');
+    await send(events.slice(half));
+  } finally {
+    await producer.disconnect();
+  }
+  await startProcess(victim);
+  await waitHealthy(victim, stack.layout.config.startTimeoutMs);
+
+  const nodes = stack.layout.clickhouse;
+  const perNode = await eventually('every replica to hold every row', async () => {
+    const counts = await Promise.all(
+      nodes.map(async (node) => {
+        const client = createClickHouse(`http://127.0.0.1:${node.httpPort}`);
+        try {
+          return { shard: node.shard, n: await dedupedCount(client) };
+        } finally {
+          await client.close();
+        }
+      }),
+    );
+    const firstOfShard = counts.filter((c, i) => counts.findIndex((d) => d.shard === c.shard) === i);
+    return firstOfShard.reduce((sum, c) => sum + c.n, 0) === events.length ? counts : undefined;
+  }, 120000);
+  for (const { shard, n } of perNode) expect(n).toBe(perNode.find((c) => c.shard === shard)!.n);
+});
