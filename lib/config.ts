@@ -8,6 +8,8 @@ import { z } from 'zod';
  */
 
 const port = z.coerce.number().int().min(1).max(65535);
+const EMAIL = /^[^\s@,]+@[^\s@,]+$/;
+const EMAILS = /^[^\s@,]+@[^\s@,]+(,\s*[^\s@,]+@[^\s@,]+)*$/;
 
 const envSchema = z.object({
   STACK_TOPOLOGY: z.enum(['single', 'cluster']).default('single'),
@@ -41,8 +43,27 @@ const envSchema = z.object({
   CLICKHOUSE_DB: z.string().regex(/^[A-Za-z_][A-Za-z0-9_]*$/, 'a plain identifier').default('upload_pulse'),
   CLICKHOUSE_INGEST_GROUP: z.string().min(1).default('clickhouse-ingest'),
   API_PORT: port.default(8090),
+  ANOMALY_GROUP: z.string().min(1).default('upload-pulse-anomaly'),
+  ANOMALY_PARTIALS_TOPIC: z.string().regex(/^[A-Za-z0-9._-]{1,249}$/).default('upload-pulse.anomaly-partials.v1'),
+  ANOMALIES_TOPIC: z.string().regex(/^[A-Za-z0-9._-]{1,249}$/).default('seller.upload-anomalies.v1'),
+  ANOMALY_METRICS_PORT: port.default(9466),
+  ANOMALY_WINDOW_S: z.coerce.number().int().min(1).default(60),
+  ANOMALY_LATENESS_S: z.coerce.number().min(0).default(10),
+  ANOMALY_IDLE_S: z.coerce.number().positive().default(10),
+  ANOMALY_MIN_BASELINE_WINDOWS: z.coerce.number().int().min(2).default(30),
+  ANOMALY_EWMA_LAMBDA: z.coerce.number().gt(0).max(1).optional(),
+  ANOMALY_EWMA_L: z.coerce.number().positive().optional(),
+  ANOMALY_SELLER_FDR: z.coerce.number().gt(0).lt(1).default(0.001),
+  ANOMALY_SHRINKAGE_EVENTS: z.coerce.number().min(0).default(200),
+  ANOMALY_SELLER_FORGET_H: z.coerce.number().positive().default(168),
+  ANOMALY_TOP_SELLERS: z.coerce.number().int().min(0).default(20),
   MAINTENANCE_PORT: port.default(9465),
   RETENTION_INTERVAL_S: z.coerce.number().int().min(1).default(3600),
+  MAINTENANCE_PROBE_INTERVAL_S: z.coerce.number().positive().default(15),
+  ALERT_SLACK_WEBHOOK_URL: z.string().url().default('http://127.0.0.1:9097/slack'),
+  ALERT_SMTP_SMARTHOST: z.string().regex(/^[^\s:]+:\d{1,5}$/, 'host:port').default('127.0.0.1:2525'),
+  ALERT_EMAIL_FROM: z.string().regex(EMAIL, 'an email address').default('oncall@upload-pulse.local'),
+  ALERT_EMAIL_TO: z.string().regex(EMAILS, 'email addresses, comma-separated').default('sre@upload-pulse.local'),
   PRODUCER_MAX_QUEUED_EVENTS: z.coerce.number().int().min(1).default(100_000),
   PRODUCER_MAX_BATCH: z.coerce.number().int().min(1).default(5_000),
   PRODUCER_LINGER_MS: z.coerce.number().min(0).default(5),
@@ -87,8 +108,13 @@ export interface StackConfig {
   api: { port: number };
   maintenance: { port: number };
   curate: { port: number };
+  anomaly: { port: number };
   startTimeoutMs: number;
+  /** Where Alertmanager delivers; the stack renders these into its copy of alerting/alertmanager.yml. */
+  alerting: AlertDeliveryConfig;
 }
+
+export interface AlertDeliveryConfig { slackWebhookUrl: string; smtpSmarthost: string; emailFrom: string; emailTo: string }
 
 export function stackConfig(env: Env = loadEnv(), overrides: { topology?: TopologyName } = {}): StackConfig {
   return {
@@ -113,7 +139,14 @@ export function stackConfig(env: Env = loadEnv(), overrides: { topology?: Topolo
     api: { port: env.API_PORT },
     maintenance: { port: env.MAINTENANCE_PORT },
     curate: { port: env.CURATE_METRICS_PORT },
+    anomaly: { port: env.ANOMALY_METRICS_PORT },
     startTimeoutMs: env.STACK_START_TIMEOUT_S * 1000,
+    alerting: {
+      slackWebhookUrl: env.ALERT_SLACK_WEBHOOK_URL,
+      smtpSmarthost: env.ALERT_SMTP_SMARTHOST,
+      emailFrom: env.ALERT_EMAIL_FROM,
+      emailTo: env.ALERT_EMAIL_TO,
+    },
   };
 }
 
@@ -130,7 +163,27 @@ export interface ServiceConfig {
   host: string;
   gateway: { port: number; bodyLimitBytes: number; retryAfterS: number };
   api: { port: number };
-  maintenance: { port: number; retentionIntervalMs: number };
+  maintenance: { port: number; retentionIntervalMs: number; probeIntervalMs: number };
+  anomaly: AnomalyConfig;
+}
+
+export interface AnomalyConfig {
+  group: string;
+  partialsTopic: string;
+  anomaliesTopic: string;
+  metricsPort: number;
+  windowMs: number;
+  latenessMs: number;
+  idleMs: number;
+  minBaselineWindows: number;
+  /** Undefined: the charts' documented defaults (EWMA_DEFAULTS). */
+  ewmaLambda?: number;
+  ewmaL?: number;
+  sellerFdr: number;
+  shrinkageEvents: number;
+  forgetAfterMs: number;
+  /** Sellers with a labelled series each on /metrics, besides those in breach. */
+  topSellers: number;
 }
 
 export function serviceConfig(env: Env = loadEnv()): ServiceConfig {
@@ -165,6 +218,22 @@ export function serviceConfig(env: Env = loadEnv()): ServiceConfig {
     },
     host: env.SERVICE_HOST,
     api: { port: env.API_PORT },
-    maintenance: { port: env.MAINTENANCE_PORT, retentionIntervalMs: env.RETENTION_INTERVAL_S * 1000 },
+    maintenance: { port: env.MAINTENANCE_PORT, retentionIntervalMs: env.RETENTION_INTERVAL_S * 1000, probeIntervalMs: env.MAINTENANCE_PROBE_INTERVAL_S * 1000 },
+    anomaly: {
+      group: env.ANOMALY_GROUP,
+      partialsTopic: env.ANOMALY_PARTIALS_TOPIC,
+      anomaliesTopic: env.ANOMALIES_TOPIC,
+      metricsPort: env.ANOMALY_METRICS_PORT,
+      windowMs: env.ANOMALY_WINDOW_S * 1000,
+      latenessMs: env.ANOMALY_LATENESS_S * 1000,
+      idleMs: env.ANOMALY_IDLE_S * 1000,
+      minBaselineWindows: env.ANOMALY_MIN_BASELINE_WINDOWS,
+      ...(env.ANOMALY_EWMA_LAMBDA !== undefined ? { ewmaLambda: env.ANOMALY_EWMA_LAMBDA } : {}),
+      ...(env.ANOMALY_EWMA_L !== undefined ? { ewmaL: env.ANOMALY_EWMA_L } : {}),
+      sellerFdr: env.ANOMALY_SELLER_FDR,
+      shrinkageEvents: env.ANOMALY_SHRINKAGE_EVENTS,
+      forgetAfterMs: env.ANOMALY_SELLER_FORGET_H * 3600_000,
+      topSellers: env.ANOMALY_TOP_SELLERS,
+    },
   };
 }

@@ -1,4 +1,4 @@
-import type { Kafka } from 'kafkajs';
+import type { Consumer, EachBatchPayload, Kafka } from 'kafkajs';
 import type pino from 'pino';
 import { ensureTopic } from './topics';
 
@@ -24,14 +24,23 @@ export interface LeadershipOptions {
   sessionTimeoutMs?: number;
   onElected: () => void | Promise<void>;
   onRevoked: () => void | Promise<void>;
+  /** Elect on this topic instead of `<name>.leader` (it must have exactly one partition). */
+  topic?: string;
+  /**
+   * Makes the election topic the leader's input: the leader consumes it from the group's committed
+   * offset and commits itself (auto-commit is off), so a successor resumes where it left off.
+   */
+  consume?: (payload: EachBatchPayload, consumer: Consumer) => Promise<void>;
 }
 
 export async function joinLeadership(opts: LeadershipOptions): Promise<Leadership> {
-  const topic = `${opts.name}.leader`;
-  const admin = opts.kafka.admin();
-  await admin.connect();
-  await ensureTopic(admin, { topic, partitions: 1, retentionMs: 3_600_000 });
-  await admin.disconnect();
+  const topic = opts.topic ?? `${opts.name}.leader`;
+  if (!opts.topic) {
+    const admin = opts.kafka.admin();
+    await admin.connect();
+    await ensureTopic(admin, { topic, partitions: 1, retentionMs: 3_600_000 });
+    await admin.disconnect();
+  }
 
   const sessionTimeout = opts.sessionTimeoutMs ?? 10_000;
   const consumer = opts.kafka.consumer({ groupId: `${opts.name}-leader`, sessionTimeout, heartbeatInterval: Math.floor(sessionTimeout / 5), rebalanceTimeout: sessionTimeout });
@@ -56,8 +65,10 @@ export async function joinLeadership(opts: LeadershipOptions): Promise<Leadershi
   consumer.on(consumer.events.STOP, () => become(false, 'consumer stopped'));
 
   await consumer.connect();
-  await consumer.subscribe({ topic });
-  await consumer.run({ eachMessage: async () => {} });
+  await consumer.subscribe({ topic, fromBeginning: true });
+  const consume = opts.consume;
+  if (consume) await consumer.run({ autoCommit: false, eachBatch: (payload) => consume(payload, consumer) });
+  else await consumer.run({ eachMessage: async () => {} });
   return {
     isLeader: () => leader,
     async stop() {

@@ -1,4 +1,6 @@
+import type avro from 'avsc';
 import { COMPATIBILITY, SchemaRegistry, SchemaType } from '@kafkajs/confluent-schema-registry';
+import { backOff } from 'exponential-backoff';
 import { avroOptions, uploadEventSchema } from '../schemas/upload-event';
 
 /** The Confluent-compatible registry client, reading and writing Avro longs as bigint. */
@@ -12,10 +14,17 @@ export const valueSubject = (topic: string): string => `${topic}-value`;
  * Registers the upload event schema under the topic's value subject with BACKWARD compatibility:
  * a new version must read everything written with the previous one. Returns the schema id.
  */
-export async function registerUploadEventSchema(registry: SchemaRegistry, topic: string): Promise<number> {
-  const { id } = await registry.register(
-    { type: SchemaType.AVRO, schema: JSON.stringify(uploadEventSchema()) },
-    { subject: valueSubject(topic), compatibility: COMPATIBILITY.BACKWARD },
+export const registerUploadEventSchema = (registry: SchemaRegistry, topic: string): Promise<number> => registerValueSchema(registry, topic, uploadEventSchema());
+
+/**
+ * Registers an Avro schema under the topic's value subject with BACKWARD compatibility. Instances
+ * starting together race: the client creates the subject, then sets its compatibility, and a
+ * second instance in between sees the registry's default and refuses; it tries again.
+ */
+export async function registerValueSchema(registry: SchemaRegistry, topic: string, schema: avro.Schema): Promise<number> {
+  const { id } = await backOff(
+    () => registry.register({ type: SchemaType.AVRO, schema: JSON.stringify(schema) }, { subject: valueSubject(topic), compatibility: COMPATIBILITY.BACKWARD }),
+    { numOfAttempts: 5, startingDelay: 200, retry: (err: unknown) => err instanceof Error && err.name === 'ConfluentSchemaRegistryCompatibilityError' },
   );
   return id;
 }

@@ -28,6 +28,7 @@ export interface StackLayout {
   api: { name: string; port: number };
   maintenance: { name: string; port: number };
   curate: { name: string; port: number };
+  anomaly: { name: string; port: number };
 }
 
 const SIZES: Record<TopologyName, { kafka: number; zookeeper: number; clickhouseShards: number; replicas: number }> = {
@@ -75,6 +76,7 @@ export function layoutFor(config: StackConfig): StackLayout {
     api: { name: 'api', port: config.api.port },
     maintenance: { name: 'maintenance', port: config.maintenance.port },
     curate: { name: 'curate', port: config.curate.port },
+    anomaly: { name: 'anomaly-worker', port: config.anomaly.port },
   };
 }
 
@@ -90,6 +92,7 @@ export function allPorts(layout: StackLayout): number[] {
     layout.api.port,
     layout.maintenance.port,
     layout.curate.port,
+    layout.anomaly.port,
   ];
 }
 

@@ -9,7 +9,7 @@ import { CLICKHOUSE_CLUSTER, clickhouseProcesses } from './components/clickhouse
 import { kafkaProcesses } from './components/kafka';
 import { alertmanagerProcesses, prometheusProcesses } from './components/monitoring';
 import { registryProcesses, registryUrl } from './components/registry';
-import { apiProcesses, apiUrl, curateProcesses, gatewayProcesses, gatewayUrl, maintenanceProcesses } from './components/services';
+import { anomalyProcesses, apiProcesses, apiUrl, curateProcesses, gatewayProcesses, gatewayUrl, maintenanceProcesses } from './components/services';
 import { zookeeperProcesses } from './components/zookeeper';
 import { installStack } from './install';
 import { bootstrapServers, layoutFor, zookeeperConnect, type StackLayout } from './layout';
@@ -22,7 +22,7 @@ export function startGroups(layout: StackLayout): ProcessSpec[][] {
   return [
     [...zookeeperProcesses(layout), ...kafkaProcesses(layout)],
     [...clickhouseProcesses(layout), ...registryProcesses(layout), ...alertmanagerProcesses(layout), ...prometheusProcesses(layout)],
-    [...gatewayProcesses(layout), ...curateProcesses(layout), ...apiProcesses(layout), ...maintenanceProcesses(layout)],
+    [...gatewayProcesses(layout), ...curateProcesses(layout), ...apiProcesses(layout), ...maintenanceProcesses(layout), ...anomalyProcesses(layout)],
   ];
 }
 
@@ -113,6 +113,7 @@ export interface StackStatus {
     api: ComponentStatus & { url: string };
     maintenance: ComponentStatus & { metrics: string };
     curate: ComponentStatus & { metrics: string };
+    anomaly: ComponentStatus & { metrics: string };
   };
 }
 
@@ -153,6 +154,7 @@ export async function stackStatus(config: StackConfig): Promise<StackStatus> {
       api: { url: apiUrl(layout), ...of('api') },
       maintenance: { metrics: `http://127.0.0.1:${layout.maintenance.port}/metrics`, ...of('maintenance') },
       curate: { metrics: `http://127.0.0.1:${layout.curate.port}/metrics`, ...of('curate') },
+      anomaly: { metrics: `http://127.0.0.1:${layout.anomaly.port}/metrics`, ...of('anomaly-worker') },
     },
   };
 }

@@ -1,11 +1,8 @@
-import { spawn, type ChildProcess } from 'node:child_process';
 import crypto from 'node:crypto';
-import net, { type AddressInfo } from 'node:net';
-import readline from 'node:readline';
 import { Partitioners, type Admin, type IHeaders, type Kafka, type KafkaMessage } from 'kafkajs';
 import pino from 'pino';
 import { Registry } from 'prom-client';
-import { loadEnv, REPO_ROOT, serviceConfig, type ServiceConfig } from '../../lib/config';
+import { loadEnv, serviceConfig, type ServiceConfig } from '../../lib/config';
 import { createKafka } from '../../lib/kafka';
 import { ensureTopic } from '../../lib/topics';
 import { EventProducer } from '../../producers/event-producer';
@@ -13,6 +10,7 @@ import { createSchemaRegistry, registerUploadEventSchema } from '../../producers
 import { uploadEventsTopic } from '../../producers/topics';
 import { sampleEvent } from '../../schemas/event-fixtures';
 import type { UploadEvent } from '../../schemas/upload-event';
+import { freePort, killChildren, spawnService } from '../../test/child-service';
 import { eventually, testStack, uniqueName } from '../../test/stack-env';
 import { DLQ_HEADERS } from './curate-batch';
 import { startCurateWorker, type CurateWorker } from './worker';
@@ -30,7 +28,6 @@ let admin: Admin;
 let base: ServiceConfig;
 let stackEnv: Record<string, string>;
 const createdTopics: string[] = [];
-const children: ChildProcess[] = [];
 
 beforeAll(async () => {
   const { status } = await testStack();
@@ -48,7 +45,7 @@ beforeAll(async () => {
 });
 
 afterAll(async () => {
-  for (const child of children) if (child.exitCode === null && child.signalCode === null) child.kill('SIGKILL');
+  killChildren();
   await admin.deleteTopics({ topics: createdTopics }).catch(() => undefined);
   await admin.disconnect();
 });
@@ -128,58 +125,6 @@ async function readAll(topic: string, atLeast: number, opts: { readUncommitted?:
 const attemptOf = (m: KafkaMessage): string => (JSON.parse(m.value!.toString()) as { attempt_id: string }).attempt_id;
 const header = (headers: IHeaders | undefined, name: string): string | undefined => headers?.[name]?.toString();
 const sorted = (xs: string[]) => [...xs].sort();
-
-interface LogLine { msg?: string; partition?: number; to?: string }
-
-/** One worker as its own process (`node --import tsx consumers/curate/main.ts`), with its JSON log lines. */
-function spawnWorker(env: Record<string, string>, metricsPort: number) {
-  const child = spawn(process.execPath, ['--import', 'tsx', 'consumers/curate/main.ts'], {
-    cwd: REPO_ROOT,
-    env: { ...process.env, ...env, CURATE_METRICS_PORT: String(metricsPort), LOG_LEVEL: 'debug' },
-    stdio: ['ignore', 'pipe', 'pipe'],
-  });
-  children.push(child);
-  const listeners = new Set<(line: LogLine) => void>();
-  const stderr: string[] = [];
-  child.stderr!.on('data', (chunk: Buffer) => stderr.push(chunk.toString()));
-  readline.createInterface({ input: child.stdout! }).on('line', (text) => {
-    try {
-      const line = JSON.parse(text) as LogLine;
-      listeners.forEach((l) => l(line));
-    } catch {
-      stderr.push(text);
-    }
-  });
-  const exited = new Promise<number | null>((resolve) => child.once('exit', (code) => resolve(code)));
-  /** Resolves on the `count`-th log line with this message, or fails when the process exits first. */
-  const logged = (msg: string, count = 1, timeoutMs = 30_000) =>
-    new Promise<LogLine>((resolve, reject) => {
-      let seen = 0;
-      const done = (result: LogLine | Error) => {
-        clearTimeout(timer);
-        listeners.delete(listener);
-        if (result instanceof Error) reject(result);
-        else resolve(result);
-      };
-      const timer = setTimeout(() => done(new Error(`no ${count}x "${msg}" from the worker in ${timeoutMs} ms; stderr: ${stderr.join('')}`)), timeoutMs);
-      const listener = (line: LogLine) => {
-        if (line.msg === msg && ++seen === count) done(line);
-      };
-      listeners.add(listener);
-      void exited.then((code) => done(new Error(`worker exited (${code}) before logging "${msg}"; stderr: ${stderr.join('')}`)));
-    });
-  return { child, exited, logged };
-}
-
-const freePort = () =>
-  new Promise<number>((resolve, reject) => {
-    const server = net.createServer();
-    server.once('error', reject);
-    server.listen(0, '127.0.0.1', () => {
-      const { port } = server.address() as AddressInfo;
-      server.close(() => resolve(port));
-    });
-  });
 
 const counter = async (worker: CurateWorker, name: string): Promise<number> => (await worker.metrics.getSingleMetric(name)?.get())?.values.reduce((n, v) => n + v.value, 0) ?? 0;
 
@@ -268,7 +213,7 @@ test('two workers in one group share the partitions, and together curate every e
 test('a worker killed with SIGKILL mid-stream: its successor leaves neither gaps nor duplicates', async () => {
   const { config, env } = scenario('kill');
   const { producer } = await rawProducer(config);
-  const first = spawnWorker(env, await freePort());
+  const first = spawnService('consumers/curate/main.ts', { ...env, CURATE_METRICS_PORT: String(await freePort()) });
   await first.logged('curate worker started');
 
   // Events keep coming while the worker dies and its successor takes over.
@@ -295,7 +240,7 @@ test('a worker killed with SIGKILL mid-stream: its successor leaves neither gaps
   first.child.kill('SIGKILL');
   await first.exited;
 
-  const second = spawnWorker(env, await freePort());
+  const second = spawnService('consumers/curate/main.ts', { ...env, CURATE_METRICS_PORT: String(await freePort()) });
   try {
     await producing;
     await producer.close();
@@ -315,7 +260,7 @@ test('a worker killed with SIGKILL mid-stream: its successor leaves neither gaps
 test('SIGTERM mid-stream: the worker commits the batch in hand and exits 0; its successor starts where it stopped', async () => {
   const { config, env } = scenario('term');
   const { producer } = await rawProducer(config);
-  const worker = spawnWorker(env, await freePort());
+  const worker = spawnService('consumers/curate/main.ts', { ...env, CURATE_METRICS_PORT: String(await freePort()) });
   await worker.logged('curate worker started');
   const before = events('before', 4000);
   const sending = (async () => {

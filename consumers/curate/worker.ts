@@ -9,8 +9,9 @@ import { createSchemaRegistry } from '../../producers/schema-registry';
 import { curateBatch } from './curate-batch';
 import { createEventDecoder } from './decode-event';
 import { DedupWindow } from './dedup-window';
-import { chunkBySize } from './request-chunks';
-import { curateMetrics, serveMetrics } from './metrics';
+import { chunkBySize } from '../../lib/request-chunks';
+import { serveMetrics } from '../../lib/metrics-server';
+import { curateMetrics } from './metrics';
 import { ensureCurateTopics } from './topics';
 
 /**

@@ -72,6 +72,10 @@ function worker(layout: StackLayout, instance: { name: string; port: number }, e
 export const maintenanceProcesses = (layout: StackLayout): ProcessSpec[] =>
   worker(layout, layout.maintenance, 'consumers/maintenance/main.ts', 'MAINTENANCE_PORT', '/metrics');
 
+/** Control charts from the raw stream; more instances share partitions and elect a leader. */
+export const anomalyProcesses = (layout: StackLayout): ProcessSpec[] =>
+  worker(layout, layout.anomaly, 'consumers/anomaly/main.ts', 'ANOMALY_METRICS_PORT', '/healthz');
+
 /** Raw Avro -> curated JSONEachRow, exactly once; one instance here, more share the partitions. */
 export const curateProcesses = (layout: StackLayout): ProcessSpec[] =>
   worker(layout, layout.curate, 'consumers/curate/main.ts', 'CURATE_METRICS_PORT', '/healthz');
