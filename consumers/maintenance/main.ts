@@ -8,10 +8,16 @@ import { createLogger } from '../../lib/logger';
 import { registerService } from '../../lib/service-registry';
 import { onShutdown } from '../../lib/shutdown';
 import { createClickHouse } from '../../lib/clickhouse';
+import { CLUSTER } from '../../clickhouse-ddl/migrate';
+import { lagProbe } from './lag-probe';
+import { startProbes } from './probe-loop';
+import { storageProbe } from './storage-probe';
 
 /**
  * The maintenance worker: `npm run maintenance`. Any number may run; the one holding the
  * rebalance-based leadership applies retention at election and then every RETENTION_INTERVAL_S.
+ * Every instance, leader or not, exports storage and consumer-lag probes every
+ * MAINTENANCE_PROBE_INTERVAL_S: they are cheap, and alerts take the max over instances.
  */
 
 async function main(): Promise<void> {
@@ -23,6 +29,26 @@ async function main(): Promise<void> {
   const isLeader = new Gauge({ name: 'upload_pulse_maintenance_leader', help: '1 while this instance holds the maintenance leadership', registers: [metrics] });
   const dropped = new Counter({ name: 'upload_pulse_retention_dropped_partitions_total', help: 'Partitions dropped by retention', labelNames: ['table'], registers: [metrics] });
   const lastRun = new Gauge({ name: 'upload_pulse_retention_last_success_timestamp_seconds', help: 'When retention last completed', registers: [metrics] });
+
+  const probeKafka = createKafka('upload-pulse-maintenance-probes', config.kafkaBrokers, log);
+  const probeAdmin = probeKafka.admin();
+  const probes = startProbes({
+    intervalMs: config.maintenance.probeIntervalMs,
+    registry: metrics,
+    log,
+    probes: [
+      storageProbe({ clickhouse, database: config.clickhouse.database, cluster: CLUSTER, registry: metrics }),
+      lagProbe({
+        admin: probeAdmin,
+        registry: metrics,
+        targets: [
+          { group: config.curate.group, topic: config.topics.uploadEvents },
+          { group: config.clickhouse.ingestGroup, topic: config.topics.curated },
+          { group: config.anomaly.group, topic: config.topics.uploadEvents },
+        ],
+      }),
+    ],
+  });
 
   let timer: NodeJS.Timeout | undefined;
   const runRetention = async () => {
@@ -59,6 +85,8 @@ async function main(): Promise<void> {
   onShutdown(log, async () => {
     await discovery.close();
     await leadership.stop();
+    await probes.stop();
+    await probeAdmin.disconnect();
     await new Promise<void>((resolve) => server.close(() => resolve()));
     await clickhouse.close();
   });

@@ -5,6 +5,7 @@ import { instancePaths, portOverrides, type StackLayout } from '../layout';
 import type { ProcessSpec } from '../processes';
 import { httpOk } from '../probes';
 import { renderSharedFile } from '../render';
+import { deliveryOverrides } from '../../alerting/delivery-config';
 
 /** Prometheus and Alertmanager from Debian's packages, configured by the shared files in alerting/. */
 
@@ -60,7 +61,8 @@ export function alertmanagerProcesses(layout: StackLayout): ProcessSpec[] {
       ports: [port],
       endpoints: { url: `http://127.0.0.1:${port}` },
       async prepare() {
-        renderSharedFile(path.join(ALERTING, 'alertmanager.yml'), paths.conf, portOverrides(layout));
+        // Delivery endpoints (ALERT_* variables) replace the local sinks' addresses written in the shared file.
+        renderSharedFile(path.join(ALERTING, 'alertmanager.yml'), paths.conf, portOverrides(layout), undefined, deliveryOverrides(layout.config.alerting));
       },
       probe: () => httpOk(`http://127.0.0.1:${port}/-/ready`),
     },
