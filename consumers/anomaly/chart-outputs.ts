@@ -76,7 +76,10 @@ export async function createChartOutputs(opts: { registry: SchemaRegistry; produ
           messages: w.breaches.map((b) => ({ key: b.dimension, value: Buffer.concat([header, type.toBuffer(record(b, detectedAt))]), timestamp: String(b.windowEnd) })),
         });
       }
-      const insert = (table: string, values: object[]) => (values.length > 0 ? opts.clickhouse.insert({ table: `${db}.${table}`, values, format: 'JSONEachRow' }) : Promise.resolve());
+      // Synchronous through the Distributed table: the leader commits past a window only once its
+      // rows are on their shards, not just queued on the server it talked to.
+      const insert = (table: string, values: object[]) =>
+        values.length > 0 ? opts.clickhouse.insert({ table: `${db}.${table}`, values, format: 'JSONEachRow', clickhouse_settings: { insert_distributed_sync: 1 } }) : Promise.resolve();
       await insert(
         'chart_windows',
         w.dimensions.map(windowRow),
