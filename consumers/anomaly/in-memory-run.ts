@@ -1,4 +1,4 @@
-import { Partitioners } from 'kafkajs';
+import { Partitioners, type PartitionMetadata } from 'kafkajs';
 import type { UploadEvent } from '../../schemas/upload-event';
 import { GlobalMonitor, type ClosedWindow, type GlobalMonitorOptions } from './global-monitor';
 import { observe } from './observed-event';
@@ -25,10 +25,12 @@ export interface InMemoryRunOptions {
 }
 
 const partitioner = Partitioners.DefaultPartitioner();
+const metadata = new Map<number, PartitionMetadata[]>();
 
 /** The partition the producer library sends an event to: Kafka's murmur2 of the seller key. */
 export function partitionOf(e: UploadEvent, partitions: number): number {
-  const partitionMetadata = Array.from({ length: partitions }, (_, partitionId) => ({ partitionId, leader: 0, replicas: [0], isr: [0], partitionErrorCode: 0 }));
+  let partitionMetadata = metadata.get(partitions);
+  if (!partitionMetadata) metadata.set(partitions, (partitionMetadata = Array.from({ length: partitions }, (_, partitionId) => ({ partitionId, leader: 0, replicas: [0], isr: [0], partitionErrorCode: 0 }))));
   return partitioner({ topic: '', partitionMetadata, message: { key: e.data.company_id.toString(), value: null } });
 }
 

@@ -106,6 +106,9 @@ export class WindowHistory {
 
   /** The hours `step` apart going back from `hour`, up to `count` of them, that have data. */
   private kept(hour: number, step: number, count: number): number[] {
-    return Array.from({ length: count }, (_, i) => hour - (i + 1) * step).filter((h) => this.hours.holds(h));
+    // A loop, not Array.from().filter(): called per seller per window, allocation shows in profiles.
+    const hours: number[] = [];
+    for (let i = 1; i <= count; i++) if (this.hours.holds(hour - i * step)) hours.push(hour - i * step);
+    return hours;
   }
 }
