@@ -15,29 +15,34 @@ import { startAnomalyWorker } from '../consumers/anomaly/worker';
 import { report, runningStack } from './bench-env';
 
 /**
- * The anomaly worker replaying history: --events simulated events (a day of history ending an
- * hour ago) are written to a fresh raw topic first, then one worker instance reads them from the
- * start; the figure is events counted per second of the worker's wall time, from its first
- * counted event to its last. Next to it, the same stages in memory (no Kafka, no Avro decoding).
- *   npm run bench:anomaly -- --events 1000000
+ * The anomaly worker replaying history: --events simulated events at --rate (event time, ending
+ * an hour ago) are written to a fresh raw topic first, then one worker instance reads them from
+ * the start; the figure is events counted per second of the worker's wall time, from its first
+ * counted event to its last. Baselines are ready after 10 windows here, so seller tests and
+ * limits run for most of the replay. Next to it, the same stages in memory (no Kafka, no Avro).
+ *   npm run bench:anomaly -- --events 1000000 --rate 500
  */
 
-const opts = new Command('anomaly-throughput').option('--events <n>', 'simulated events to replay', Number, 1_000_000).parse().opts<{ events: number }>();
+const opts = new Command('anomaly-throughput')
+  .option('--events <n>', 'simulated events to replay', Number, 1_000_000)
+  .option('--rate <events/s>', 'event-time rate of the simulated history (events per window = rate x 60)', Number, 500)
+  .parse()
+  .opts<{ events: number; rate: number }>();
 const log = pino({ level: 'warn' });
 
 async function main(): Promise<void> {
   const status = await runningStack();
   const id = `bench-anomaly-${Date.now().toString(36)}`;
   const config = serviceConfig(
-    loadEnv({ ...process.env, KAFKA_BROKERS: status.components.kafka.bootstrap, SCHEMA_REGISTRY_URL: status.components.schemaRegistry.url, ZOOKEEPER_CONNECT: status.components.zookeeper.connect, CLICKHOUSE_URL: status.components.clickhouse.http[0], UPLOAD_EVENTS_TOPIC: `${id}.raw`, ANOMALY_GROUP: `${id}.group`, ANOMALY_PARTIALS_TOPIC: `${id}.partials`, ANOMALIES_TOPIC: `${id}.anomalies` }),
+    loadEnv({ ...process.env, KAFKA_BROKERS: status.components.kafka.bootstrap, SCHEMA_REGISTRY_URL: status.components.schemaRegistry.url, ZOOKEEPER_CONNECT: status.components.zookeeper.connect, CLICKHOUSE_URL: status.components.clickhouse.http[0], UPLOAD_EVENTS_TOPIC: `${id}.raw`, ANOMALY_GROUP: `${id}.group`, ANOMALY_PARTIALS_TOPIC: `${id}.partials`, ANOMALIES_TOPIC: `${id}.anomalies`, ANOMALY_MIN_BASELINE_WINDOWS: '10' }),
   );
   const kafka = createKafka('bench-anomaly', config.kafkaBrokers, log);
   const admin = kafka.admin();
   await admin.connect();
   await ensureTopic(admin, uploadEventsTopic(config));
 
-  const start = BigInt(Date.now() - 25 * 3_600_000) * 1_000_000n;
-  const rate = opts.events / 86_400;
+  const rate = opts.rate;
+  const start = BigInt(Date.now() - 3_600_000 - Math.ceil((opts.events / rate) * 1000)) * 1_000_000n;
   const events: UploadEvent[] = [];
   for (const e of createTraffic({ seed: 3, start, rate })) {
     if (events.length >= opts.events) break;
@@ -76,6 +81,7 @@ async function main(): Promise<void> {
   const seconds = (last - (first?.at ?? last)) / 1000;
   report('anomaly-throughput', {
     topology: status.topology,
+    rate,
     events: events.length,
     counted: seen,
     workerEventsPerSecond: seconds > 0 ? Math.round((seen - (first?.count ?? 0)) / seconds) : null,
