@@ -61,7 +61,10 @@ function logIndividualsLimits(values: number[], minValues: number): { display: L
   const logs = values.filter((v) => v > 0).map(Math.log);
   if (logs.length < minValues) return undefined;
   const fitted = individualsLimits(logs);
-  const log = limitsAround(fitted.center, Math.max(fitted.sigma, QUANTILE_SIGMA_FLOOR), SHEWHART_K);
+  // The moving range sees only window-to-window noise; a quantile also wanders with the mix of
+  // origins and sellers over minutes, which the baseline's plain standard deviation does see.
+  const spread = Math.sqrt(logs.reduce((sum, v) => sum + (v - fitted.center) ** 2, 0) / (logs.length - 1));
+  const log = limitsAround(fitted.center, Math.max(fitted.sigma, spread, QUANTILE_SIGMA_FLOOR), SHEWHART_K);
   return { log, display: { center: Math.exp(log.center), ucl: Math.exp(log.ucl), lcl: Math.exp(log.lcl), sigma: log.sigma } };
 }
 
