@@ -16,7 +16,8 @@ const CHARTS: Record<IncidentKind, string[]> = {
   'error-storm': ['failure_rate', 'seller_failure_rate'],
   'latency-drift': ['latency_mean', 'latency_p95', 'latency_p99', 'latency_ewma'],
   'seller-silent': ['seller_silent', 'seller_volume'],
-  'seller-burst': ['seller_volume'],
+  // A big seller's burst shifts the mix: its own failure rate and latency weigh ten times more.
+  'seller-burst': ['seller_volume', 'failure_rate', 'latency_mean'],
 };
 
 /** Dimensions an incident's effect can show in. */
