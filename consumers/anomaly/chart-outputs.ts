@@ -50,8 +50,11 @@ export async function createChartOutputs(opts: { registry: SchemaRegistry; produ
     detected_at: BigInt(detectedAt),
   });
 
-  const windowRow = (w: DimensionWindow) => ({
+  // Versions of the Replacing tables, sent explicitly: ClickHouse 18.16's JSONEachRow fills an
+  // omitted column with its type's zero, not its DEFAULT, and every write would tie at 1970.
+  const windowRow = (w: DimensionWindow, writtenAt: number) => ({
     stream: opts.stream,
+    written_at: writtenAt,
     dimension: w.dimension,
     window_start: seconds(w.start),
     window_seconds: windowSeconds,
@@ -82,12 +85,13 @@ export async function createChartOutputs(opts: { registry: SchemaRegistry; produ
         values.length > 0 ? opts.clickhouse.insert({ table: `${db}.${table}`, values, format: 'JSONEachRow', clickhouse_settings: { insert_distributed_sync: 1 } }) : Promise.resolve();
       await insert(
         'chart_windows',
-        w.dimensions.map(windowRow),
+        w.dimensions.map((d) => windowRow(d, seconds(detectedAt))),
       );
       await insert(
         'chart_points',
         w.points.map((p) => ({
           stream: opts.stream,
+          written_at: seconds(detectedAt),
           chart: p.chart,
           dimension: p.dimension,
           window_start: seconds(p.windowStart),

@@ -1,4 +1,4 @@
-import { Ewma, individualsLimits, limitsAround, SHEWHART_K, laneyFactor, meanAndSigma, pChartLimits, SeasonalBaseline, WesternElectric, xbarLimits, type Limits, type WeRule } from './charts';
+import { binomialUpperTail, Ewma, individualsLimits, limitsAround, SHEWHART_K, laneyFactor, meanAndSigma, pChartLimits, SeasonalBaseline, WesternElectric, xbarLimits, type Limits, type WeRule } from './charts';
 import type { BreachRule, ChartPoint, DimensionChart } from './breaches';
 import { latencyQuantile, SKETCH_RELATIVE_ACCURACY, type WindowStats } from './window-stats';
 
@@ -43,6 +43,8 @@ export interface DimensionWindow {
 }
 
 const EXCLUDE_SIGMAS = 4;
+// P(Z >= 4), one-sided.
+const EXCLUDE_TAIL = 3.17e-5;
 // Two buckets of the sketch's relative accuracy, in log units.
 const QUANTILE_SIGMA_FLOOR = 2 * Math.log1p(SKETCH_RELATIVE_ACCURACY);
 
@@ -109,7 +111,10 @@ export class DimensionCharts {
       const pbar = base.proportion.events > 0 ? base.proportion.failures / base.proportion.events : 0;
       const judged = ready && stats.attempts * pbar >= MIN_EXPECTED_FAILURES;
       const limits = judged ? pChartLimits(base.proportion, stats.attempts, { overdispersion: laneyFactor(base.windows, pbar) }) : undefined;
-      point('failure_rate', stats.failures / stats.attempts, stats.attempts, limits);
+      const p = point('failure_rate', stats.failures / stats.attempts, stats.attempts, limits);
+      // Too few expected failures for limits, yet a spike must not enter the baseline meant to catch
+      // it: the exact binomial tail decides, at the same 4-sigma odds as the judged windows.
+      if (!judged && ready && pbar > 0 && binomialUpperTail(stats.failures, stats.attempts, pbar) < EXCLUDE_TAIL) zOf.set(p, EXCLUDE_SIGMAS);
     }
 
     const p95 = stats.latencyCount >= MIN_LATENCIES.p95 ? latencyQuantile(stats, 0.95) : undefined;

@@ -49,7 +49,10 @@ const PAGING_CHARTS = new Set<string>(['failure_rate', 'latency_mean']);
 export class GlobalMonitor {
   private readonly pending = new Map<number, Map<number, WindowPartial>>();
   private readonly reportedUntil = new Map<number, number>();
-  private readonly idle = new Set<number>();
+  /** Idle partitions, with when their owner last found them caught up (owner's clock, ms). */
+  private readonly idle = new Map<number, number>();
+  /** When the first partial of each pending window arrived (the caller's clock, ms). */
+  private readonly firstArrival = new Map<number, number>();
   private readonly charts = new Map<string, DimensionCharts>();
   private previousRule1 = new Set<string>();
   private previousSellers = new Set<string>();
@@ -77,10 +80,15 @@ export class GlobalMonitor {
     return charts;
   }
 
-  /** Takes one message from the partials topic; returns the windows it allowed to close, oldest first. */
-  accept(m: PartialMessage): ClosedWindow[] {
+  /**
+   * Takes one message from the partials topic; returns the windows it allowed to close, oldest
+   * first. `arrivedAt` (wall clock, ms) only matters for idle partitions: one is left out of a
+   * window only if its owner found it caught up after the window's first partial arrived, so a
+   * burst written after a quiet spell is not closed before every partition has read its share.
+   */
+  accept(m: PartialMessage, arrivedAt: number): ClosedWindow[] {
     if (m.kind === 'idle') {
-      this.idle.add(m.partition);
+      this.idle.set(m.partition, m.checkedAt);
       return this.closeReady();
     }
     this.idle.delete(m.partition);
@@ -91,30 +99,38 @@ export class GlobalMonitor {
       return [];
     }
     let byPartition = this.pending.get(m.start);
-    if (!byPartition) this.pending.set(m.start, (byPartition = new Map()));
+    if (!byPartition) {
+      this.pending.set(m.start, (byPartition = new Map()));
+      this.firstArrival.set(m.start, arrivedAt);
+    }
     byPartition.set(m.partition, m);
     return this.closeReady();
   }
 
-  /** Where every partition has reported (idle ones aside): windows ending by then can close. */
-  private frontier(): number {
-    let frontier = Number.POSITIVE_INFINITY;
+  /** Whether every partition has reported past the window, or was idle after its first partial came. */
+  private complete(start: number): boolean {
+    const end = start + this.options.windowMs;
+    const arrived = this.firstArrival.get(start) ?? Number.POSITIVE_INFINITY;
     for (let p = 0; p < this.options.partitions; p++) {
-      if (this.idle.has(p)) continue;
-      frontier = Math.min(frontier, this.reportedUntil.get(p) ?? Number.NEGATIVE_INFINITY);
+      if ((this.reportedUntil.get(p) ?? Number.NEGATIVE_INFINITY) >= end) continue;
+      const idleSince = this.idle.get(p);
+      if (idleSince === undefined || idleSince < arrived) return false;
     }
-    return frontier;
+    return true;
   }
 
+  /** Closes pending windows in order, up to the first one still waiting for a partition. */
   private closeReady(): ClosedWindow[] {
-    const frontier = this.frontier();
-    const ready = [...this.pending.keys()].filter((start) => start + this.options.windowMs <= frontier).sort((a, b) => a - b);
-    return ready.map((start) => {
+    const closed: ClosedWindow[] = [];
+    for (const start of this.pendingStarts()) {
+      if (!this.complete(start)) break;
       const partials = this.pending.get(start) ?? new Map<number, WindowPartial>();
       this.pending.delete(start);
+      this.firstArrival.delete(start);
       this.closedUntil = start + this.options.windowMs;
-      return this.evaluate(start, [...partials.values()]);
-    });
+      closed.push(this.evaluate(start, [...partials.values()]));
+    }
+    return closed;
   }
 
   private evaluate(start: number, partials: WindowPartial[]): ClosedWindow {

@@ -76,7 +76,7 @@ export function createLeaderLoop(o: LeaderLoopOptions): LeaderLoop {
         if (!message.value) continue;
         const partial = decodePartial(message.value);
         if (partial.kind === 'window' && partial.start >= monitor.closedUntil && !firstOffset.has(partial.start)) firstOffset.set(partial.start, offset);
-        for (const closed of monitor.accept(partial)) {
+        for (const closed of monitor.accept(partial, Date.now())) {
           await write(closed);
           firstOffset.delete(closed.start);
           o.metrics.window(closed.start + o.monitor.windowMs, closed.points, closed.breaches, closed.sellersTested, closed.top);

@@ -41,6 +41,8 @@ export interface WindowPartial {
 export interface IdleNotice {
   kind: 'idle';
   partition: number;
+  /** When the owner found the partition read to its end (wall clock, ms). */
+  checkedAt: number;
 }
 
 export type PartialMessage = WindowPartial | IdleNotice;

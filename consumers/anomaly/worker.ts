@@ -180,13 +180,14 @@ export async function startAnomalyWorker(config: ServiceConfig, parentLog: pino.
     // enough: a partition waiting its turn behind a long catch-up is quiet too, but not caught up.
     const idleTick = async () => {
       const now = Date.now();
+      const checkedAt = now;
       const quiet = assigned.filter((p) => now - (lastActivity.get(p) ?? now) >= a.idleMs);
       if (quiet.length === 0) return;
       const ends = new Map((await admin.fetchTopicOffsets(raw)).map((o) => [o.partition, BigInt(o.high)]));
       const [committed] = await admin.fetchOffsets({ groupId: a.group, topics: [raw] });
       const position = (p: number) => owners.get(p)?.nextOffset ?? BigInt(Math.max(0, Number(committed?.partitions.find((c) => c.partition === p)?.offset ?? 0)));
       const idle = quiet.filter((p) => position(p) >= (ends.get(p) ?? 0n));
-      if (idle.length > 0) await send(idle.map((partition) => ({ kind: 'idle', partition })));
+      if (idle.length > 0) await send(idle.map((partition) => ({ kind: 'idle', partition, checkedAt })));
     };
     const idleTimer = setInterval(() => void idleTick().catch((err: unknown) => log.warn({ err }, 'sending idle notices failed')), a.idleMs);
     closers.push(async () => clearInterval(idleTimer));
