@@ -1,6 +1,6 @@
 import type { Consumer, EachBatchPayload, Kafka } from 'kafkajs';
 import type pino from 'pino';
-import { ensureTopic } from './topics';
+import { ensureTopic, subscribeWhenKnown } from './topics';
 
 /**
  * Leader election by Kafka rebalancing: every candidate joins one consumer group on a topic with a
@@ -65,7 +65,7 @@ export async function joinLeadership(opts: LeadershipOptions): Promise<Leadershi
   consumer.on(consumer.events.STOP, () => become(false, 'consumer stopped'));
 
   await consumer.connect();
-  await consumer.subscribe({ topic, fromBeginning: true });
+  await subscribeWhenKnown(consumer, { topics: [topic], fromBeginning: true });
   const consume = opts.consume;
   if (consume) await consumer.run({ autoCommit: false, eachBatch: (payload) => consume(payload, consumer) });
   else await consumer.run({ eachMessage: async () => {} });

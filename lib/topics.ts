@@ -1,5 +1,5 @@
 import { backOff } from 'exponential-backoff';
-import { ConfigResourceTypes, type Admin } from 'kafkajs';
+import { ConfigResourceTypes, type Admin, type Consumer, type ConsumerSubscribeTopics } from 'kafkajs';
 
 /** Topics are created by the project, never auto-created: explicit partitions, replication and retention. */
 
@@ -22,8 +22,18 @@ export async function ensureTopic(admin: Admin, spec: TopicSpec): Promise<boolea
     numOfAttempts: 8,
     startingDelay: 200,
     maxDelay: 3000,
-    retry: (err: unknown) => (err as { retriable?: boolean }).retriable === true,
+    retry: retriable,
   });
+}
+
+const retriable = (err: unknown): boolean => (err as { retriable?: boolean }).retriable === true;
+
+/**
+ * Subscribes, retrying while a broker does not know the topic yet: on several brokers, one just
+ * created (by this process or one starting beside it) reaches their metadata a moment apart.
+ */
+export async function subscribeWhenKnown(consumer: Consumer, subscription: ConsumerSubscribeTopics): Promise<void> {
+  await backOff(() => consumer.subscribe(subscription), { numOfAttempts: 10, startingDelay: 200, maxDelay: 3000, retry: retriable });
 }
 
 async function createOrAlign(admin: Admin, spec: TopicSpec): Promise<boolean> {

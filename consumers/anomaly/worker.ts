@@ -9,7 +9,7 @@ import { joinLeadership, type Leadership } from '../../lib/leadership';
 import { serveMetrics } from '../../lib/metrics-server';
 import { chunkBySize } from '../../lib/request-chunks';
 import { registerService } from '../../lib/service-registry';
-import { ensureTopic } from '../../lib/topics';
+import { ensureTopic, subscribeWhenKnown } from '../../lib/topics';
 import { createSchemaRegistry } from '../../producers/schema-registry';
 import { uploadEventsTopic } from '../../producers/topics';
 import type { UploadEvent } from '../../schemas/upload-event';
@@ -173,7 +173,7 @@ export async function startAnomalyWorker(config: ServiceConfig, parentLog: pino.
     };
     await consumer.connect();
     closers.push(() => consumer.disconnect());
-    await consumer.subscribe({ topic: raw, fromBeginning: true });
+    await subscribeWhenKnown(consumer, { topics: [raw], fromBeginning: true });
     await consumer.run({ autoCommit: false, eachBatch });
 
     // A partition with nothing left to read holds no window back at the leader. Quiet is not

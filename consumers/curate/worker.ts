@@ -11,6 +11,7 @@ import { createEventDecoder } from './decode-event';
 import { DedupWindow } from './dedup-window';
 import { chunkBySize } from '../../lib/request-chunks';
 import { serveMetrics } from '../../lib/metrics-server';
+import { subscribeWhenKnown } from '../../lib/topics';
 import { curateMetrics } from './metrics';
 import { ensureCurateTopics } from './topics';
 
@@ -255,7 +256,7 @@ export async function startCurateWorker(config: ServiceConfig, parentLog: pino.L
       await Promise.all([...lanes.keys()].map(closeLane));
     });
     // A new group starts at the oldest retained event: starting at the end would skip events silently.
-    await consumer.subscribe({ topic: raw, fromBeginning: true });
+    await subscribeWhenKnown(consumer, { topics: [raw], fromBeginning: true });
     await consumer.run({ autoCommit: false, eachBatchAutoResolve: false, partitionsConsumedConcurrently: rawPartitions, eachBatch });
 
     const discovery = await registerService({ connect: config.zookeeperConnect, service: 'curate', host: config.host, port: http.port, log });
