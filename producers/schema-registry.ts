@@ -18,13 +18,17 @@ export const registerUploadEventSchema = (registry: SchemaRegistry, topic: strin
 
 /**
  * Registers an Avro schema under the topic's value subject with BACKWARD compatibility. Instances
- * starting together race: the client creates the subject, then sets its compatibility, and a
- * second instance in between sees the registry's default and refuses; it tries again.
+ * starting together race: the client creates the subject, then sets its compatibility; a second
+ * instance in between sees the registry's default and refuses, or sets the rule too and gets 409
+ * from Apicurio (the rule exists). Either tries again and then finds the subject as it should be.
  */
+const racedOnCompatibility = (err: unknown): boolean =>
+  err instanceof Error && (err.name === 'ConfluentSchemaRegistryCompatibilityError' || (err as { status?: unknown }).status === 409);
+
 export async function registerValueSchema(registry: SchemaRegistry, topic: string, schema: avro.Schema): Promise<number> {
   const { id } = await backOff(
     () => registry.register({ type: SchemaType.AVRO, schema: JSON.stringify(schema) }, { subject: valueSubject(topic), compatibility: COMPATIBILITY.BACKWARD }),
-    { numOfAttempts: 5, startingDelay: 200, retry: (err: unknown) => err instanceof Error && err.name === 'ConfluentSchemaRegistryCompatibilityError' },
+    { numOfAttempts: 5, startingDelay: 200, retry: racedOnCompatibility },
   );
   return id;
 }
