@@ -22,12 +22,3 @@ test('single precision keeps counts exact up to 2^24', () => {
   ring.add(5, [1]);
   expect(ring.total([5])).toEqual([2 ** 24]);
 });
-
-test('snapshot holds the kept hours only and restores them', () => {
-  const ring = new HourlyRing(2, 'single');
-  ring.add(490_000, [1, 4]);
-  ring.add(490_001, [2, 6]);
-  expect(ring.snapshot()).toEqual([490_000, 1, 4, 490_001, 2, 6]);
-  expect(HourlyRing.restore(2, 'single', ring.snapshot()).total([490_000, 490_001])).toEqual([3, 10]);
-  expect(() => HourlyRing.restore(2, 'single', [1, 2])).toThrow(RangeError);
-});

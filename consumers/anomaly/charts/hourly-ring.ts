@@ -58,20 +58,4 @@ export class HourlyRing {
     }
     return totals;
   }
-
-  /** Kept hours only, as runs of [hour, ...sums]. */
-  snapshot(): number[] {
-    const flat: number[] = [];
-    this.hourAt.forEach((hour, slot) => {
-      if (hour !== EMPTY) flat.push(hour, ...this.sums.subarray(slot * this.fields, (slot + 1) * this.fields));
-    });
-    return flat;
-  }
-
-  static restore(fields: number, precision: Precision, flat: readonly number[]): HourlyRing {
-    const ring = new HourlyRing(fields, precision);
-    if (flat.length % (fields + 1) !== 0) throw new RangeError(`hourly ring snapshot length ${flat.length} is not a multiple of ${fields + 1}`);
-    for (let i = 0; i < flat.length; i += fields + 1) ring.add(flat[i], flat.slice(i + 1, i + 1 + fields));
-    return ring;
-  }
 }

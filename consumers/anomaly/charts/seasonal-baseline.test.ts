@@ -89,12 +89,11 @@ test('a weekly cycle: with two previous weeks a Saturday is judged against Satur
   expect(latencyMean(young, secondSaturday)).toBeCloseTo(1400 / 12, 9);
 });
 
-test('out-of-control windows are seen but kept out of the baseline', () => {
+test('out-of-control windows are kept out of the baseline', () => {
   const b = new SeasonalBaseline();
   b.add(window(MONDAY, 100), { inControl: true });
   b.add(window(MONDAY + 60_000, 900, 100, 90), { inControl: false });
   const base = b.baseline(MONDAY + 120_000);
-  expect(b.windowsSeen()).toBe(2);
   expect(base.windows).toHaveLength(1);
   expect(base.proportion).toEqual({ events: 100, failures: 2 });
   expect(meanAndSigma(base.moments).mean).toBe(100);
@@ -112,16 +111,13 @@ test('trailing: only the last trailingWindows windows before atMs; nothing at or
   expect(b.baseline(MONDAY + HOUR_MS).windows).toEqual([]);
 });
 
-test('snapshot and restore through JSON give the same baselines; absent quantiles stay absent', () => {
+test('a window without latencies keeps its quantiles and mean absent', () => {
   const b = new SeasonalBaseline();
   for (let t = MONDAY; t < MONDAY + 4 * DAY_MS; t += 15 * 60_000) b.add(window(t, 100 + (t % 7)), { inControl: true });
   const { p95: _p95, p99: _p99, ...noQuantiles } = window(MONDAY + 4 * DAY_MS, 100);
   b.add({ ...noQuantiles, latencyCount: 0, latencySum: 0, latencySumSq: 0 }, { inControl: true });
   b.add(window(MONDAY + 4 * DAY_MS + 60_000, 500), { inControl: false });
-  const restored = SeasonalBaseline.restore(JSON.parse(JSON.stringify(b.snapshot())));
-  expect(restored.windowsSeen()).toBe(b.windowsSeen());
-  for (const at of [MONDAY + 4 * DAY_MS + 120_000, MONDAY + 4 * DAY_MS + 5 * HOUR_MS]) expect(restored.baseline(at)).toEqual(b.baseline(at));
-  const last = restored.baseline(MONDAY + 4 * DAY_MS + 120_000).windows.at(-1);
+  const last = b.baseline(MONDAY + 4 * DAY_MS + 120_000).windows.at(-1);
   expect(last).toEqual({ start: MONDAY + 4 * DAY_MS, events: 100, failures: 2, latencyCount: 0, latencySum: 0, latencySumSq: 0 });
 });
 

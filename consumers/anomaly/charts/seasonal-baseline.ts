@@ -1,5 +1,5 @@
 import type { Proportion } from './p-chart';
-import { WindowHistory, type BaselineKind, type HistoryShape, type WindowHistoryOptions, type WindowHistorySnapshot } from './window-history';
+import { WindowHistory, type BaselineKind, type HistoryShape, type WindowHistoryOptions } from './window-history';
 import type { Moments } from './xbar-chart';
 
 /** One closed window of a dimension, as added to its baseline. */
@@ -30,10 +30,6 @@ export interface Baseline {
   windows: WindowSummary[];
 }
 
-export interface SeasonalBaselineSnapshot extends WindowHistorySnapshot {
-  seen: number;
-}
-
 // Row: [start, events, failures, latencyCount, latencySum, latencySumSq, p95, p99]; the five after start are summed per hour.
 const SHAPE: HistoryShape = { summed: 5, rowFields: 8, precision: 'double' };
 
@@ -58,20 +54,18 @@ function summary([start, events, failures, latencyCount, latencySum, latencySumS
  * between the same hour of previous weeks, of previous days, and the trailing windows.
  */
 export class SeasonalBaseline {
-  private history: WindowHistory;
-  private seen = 0;
+  private readonly history: WindowHistory;
 
   constructor(opts: WindowHistoryOptions = {}) {
     this.history = new WindowHistory(SHAPE, opts);
   }
 
   /**
-   * Out-of-control windows (inControl false) are counted as seen but kept out of the baseline:
+   * Out-of-control windows (inControl false) are kept out of the baseline:
    * standard practice, or an incident widens the limits meant to catch it. A window older than two
    * weeks still counts in the trailing windows it falls in, not in any hour.
    */
   add(w: BaselineWindow, opts: { inControl: boolean }): void {
-    this.seen += 1;
     if (!opts.inControl) return;
     this.history.add([w.start, w.events, w.failures, w.latencyCount, w.latencySum, w.latencySumSq, w.p95 ?? NaN, w.p99 ?? NaN]);
   }
@@ -81,21 +75,5 @@ export class SeasonalBaseline {
     const { kind, totals, rows } = this.history.pooled(atMs);
     const [, events, failures, count, sum, sumSq] = totals;
     return { kind, proportion: { events, failures }, moments: { count, sum, sumSq }, windows: rows.map(summary) };
-  }
-
-  /** Windows passed to add(), in control or not. */
-  windowsSeen(): number {
-    return this.seen;
-  }
-
-  snapshot(): SeasonalBaselineSnapshot {
-    return { ...this.history.snapshot(), seen: this.seen };
-  }
-
-  static restore(s: SeasonalBaselineSnapshot): SeasonalBaseline {
-    const baseline = new SeasonalBaseline(s);
-    baseline.history = WindowHistory.restore(SHAPE, s);
-    baseline.seen = s.seen;
-    return baseline;
   }
 }

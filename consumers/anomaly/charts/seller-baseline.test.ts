@@ -44,12 +44,3 @@ test('the first window of an hour does not evict the same hour two weeks earlier
   // Weekly needs both next - 1 week and next - 2 weeks (= MONDAY): still kept.
   expect(b.expected(next + 600_000).kind).toBe('weekly');
 });
-
-test('snapshot and restore through JSON give the same expectations', () => {
-  const b = build(MONDAY + 4 * DAY_MS, 300_000);
-  const restored = SellerBaseline.restore(JSON.parse(JSON.stringify(b.snapshot())));
-  for (const h of [0, 3, 10, 23]) {
-    const at = MONDAY + 4 * DAY_MS + h * HOUR_MS;
-    expect(restored.expected(at)).toEqual(b.expected(at));
-  }
-});

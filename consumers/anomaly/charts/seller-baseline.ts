@@ -1,5 +1,5 @@
 import type { Proportion } from './p-chart';
-import { WindowHistory, type BaselineKind, type HistoryShape, type WindowHistoryOptions, type WindowHistorySnapshot } from './window-history';
+import { WindowHistory, type BaselineKind, type HistoryShape, type WindowHistoryOptions } from './window-history';
 
 export interface SellerExpectation {
   kind: BaselineKind;
@@ -21,7 +21,7 @@ const SHAPE: HistoryShape = { summed: 2, rowFields: 3, precision: 'single' };
  * suspect windows out, as with any baseline.
  */
 export class SellerBaseline {
-  private history: WindowHistory;
+  private readonly history: WindowHistory;
 
   constructor(opts: WindowHistoryOptions = {}) {
     this.history = new WindowHistory(SHAPE, opts);
@@ -38,15 +38,5 @@ export class SellerBaseline {
       totals: [windows, events, failures],
     } = this.history.pooledTotals(atMs);
     return { kind, windows, eventsPerWindow: windows > 0 ? events / windows : 0, failureRate: events > 0 ? failures / events : 0 };
-  }
-
-  snapshot(): WindowHistorySnapshot {
-    return this.history.snapshot();
-  }
-
-  static restore(s: WindowHistorySnapshot): SellerBaseline {
-    const baseline = new SellerBaseline(s);
-    baseline.history = WindowHistory.restore(SHAPE, s);
-    return baseline;
   }
 }

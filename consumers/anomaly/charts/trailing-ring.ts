@@ -48,16 +48,4 @@ export class TrailingRing {
   startingIn(fromMs: number, toMs: number): number[][] {
     return this.all().filter((row) => row[0] >= fromMs && row[0] < toMs);
   }
-
-  /** Rows in order, flattened; NaN (a value the window did not have) as null, which JSON keeps. */
-  snapshot(): (number | null)[] {
-    return this.all().flatMap((row) => row.map((v) => (Number.isNaN(v) ? null : v)));
-  }
-
-  static restore(fields: number, capacity: number, flat: readonly (number | null)[]): TrailingRing {
-    const ring = new TrailingRing(fields, capacity);
-    if (flat.length % fields !== 0) throw new RangeError(`trailing ring snapshot length ${flat.length} is not a multiple of ${fields}`);
-    for (let i = 0; i < flat.length; i += fields) ring.push(flat.slice(i, i + fields).map((v) => v ?? NaN));
-    return ring;
-  }
 }

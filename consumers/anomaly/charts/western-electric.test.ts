@@ -37,15 +37,6 @@ test('no reset after a signal: a persisting shift keeps firing, an excursion tha
   expect(feed([2.5, 2.5, 0.1])).toEqual([[], [2], []]);
 });
 
-test('snapshot and restore continue exactly where the chart was', () => {
-  const we = new WesternElectric();
-  feed([0.5, 0.5, 0.5, 0.5, 0.5, 0.5, 0.5], we);
-  const restored = WesternElectric.restore(we.snapshot());
-  expect(restored.snapshot()).toEqual([0.5, 0.5, 0.5, 0.5, 0.5, 0.5, 0.5]);
-  expect(restored.push(0.5)).toEqual([4]);
-  expect(WesternElectric.restore(Array(12).fill(1)).snapshot()).toHaveLength(8);
-});
-
 test('reset forgets the history', () => {
   const we = new WesternElectric();
   feed([2.5], we);

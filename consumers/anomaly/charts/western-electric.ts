@@ -38,17 +38,6 @@ export class WesternElectric {
     this.zs.length = 0;
   }
 
-  /** State for persistence: the last (up to) eight points, oldest first. */
-  snapshot(): number[] {
-    return [...this.zs];
-  }
-
-  static restore(zs: readonly number[]): WesternElectric {
-    const we = new WesternElectric();
-    we.zs.push(...zs.slice(-HISTORY));
-    return we;
-  }
-
   /** How many of the last `points` are beyond `limit` on `side` (+1 above, -1 below). */
   private beyond(points: number, limit: number, side: number): number {
     let count = 0;

@@ -20,13 +20,6 @@ export interface HistoryShape {
   precision: Precision;
 }
 
-export interface WindowHistorySnapshot {
-  windowMs: number;
-  trailingWindows: number;
-  hours: number[];
-  trailing: (number | null)[];
-}
-
 /** What a window is judged against: sums [windows, v_1..v_summed] over the chosen history, and the trailing rows. */
 export interface PooledHistory {
   kind: BaselineKind;
@@ -48,8 +41,8 @@ const DAYS_BACK = 2 * 7;
 export class WindowHistory {
   readonly windowMs: number;
   readonly trailingWindows: number;
-  private hours: HourlyRing;
-  private trailing: TrailingRing;
+  private readonly hours: HourlyRing;
+  private readonly trailing: TrailingRing;
 
   constructor(
     private readonly shape: HistoryShape,
@@ -91,17 +84,6 @@ export class WindowHistory {
     const days = this.kept(hour, HOURS_PER_DAY, DAYS_BACK);
     if (days.length >= MIN_DAYS) return { kind: 'daily', totals: this.hours.total(days) };
     return { kind: 'trailing', totals: this.trailing.totalsStartingIn(atMs - this.trailingWindows * this.windowMs, atMs, this.shape.summed) };
-  }
-
-  snapshot(): WindowHistorySnapshot {
-    return { windowMs: this.windowMs, trailingWindows: this.trailingWindows, hours: this.hours.snapshot(), trailing: this.trailing.snapshot() };
-  }
-
-  static restore(shape: HistoryShape, s: WindowHistorySnapshot): WindowHistory {
-    const history = new WindowHistory(shape, s);
-    history.hours = HourlyRing.restore(shape.summed + 1, shape.precision, s.hours);
-    history.trailing = TrailingRing.restore(shape.rowFields, s.trailingWindows, s.trailing);
-    return history;
   }
 
   /** The hours `step` apart going back from `hour`, up to `count` of them, that have data. */
