@@ -24,6 +24,8 @@ export const APT_PACKAGES = [
   'prometheus-alertmanager',
   'kcat',
   'unzip',
+  // Headless browser for the live page's test (driven by playwright-core, never its own downloads).
+  'chromium',
 ];
 
 const POM = path.join(REPO_ROOT, 'stack/maven/pom.xml');
