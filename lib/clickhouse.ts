@@ -8,3 +8,8 @@ import { createClient, type ClickHouseClient } from '@clickhouse/client';
 export function createClickHouse(url: string): ClickHouseClient {
   return createClient({ url, keep_alive: { enabled: true, idle_socket_ttl: 1000, eagerly_destroy_stale_sockets: true } });
 }
+
+/** The rows of a SELECT, one object per row (64-bit integers arrive as strings). */
+export async function queryRows<T>(client: ClickHouseClient, query: string): Promise<T[]> {
+  return (await client.query({ query, format: 'JSONEachRow' })).json<T>();
+}

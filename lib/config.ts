@@ -43,6 +43,8 @@ const envSchema = z.object({
   CLICKHOUSE_DB: z.string().regex(/^[A-Za-z_][A-Za-z0-9_]*$/, 'a plain identifier').default('upload_pulse'),
   CLICKHOUSE_INGEST_GROUP: z.string().min(1).default('clickhouse-ingest'),
   API_PORT: port.default(8090),
+  API_LIVE_POLL_MS: z.coerce.number().int().min(100).default(1000),
+  API_LIVE_MAX_STREAMS: z.coerce.number().int().min(1).default(50),
   ANOMALY_GROUP: z.string().min(1).default('upload-pulse-anomaly'),
   ANOMALY_PARTIALS_TOPIC: z.string().regex(/^[A-Za-z0-9._-]{1,249}$/).default('upload-pulse.anomaly-partials.v1'),
   ANOMALIES_TOPIC: z.string().regex(/^[A-Za-z0-9._-]{1,249}$/).default('seller.upload-anomalies.v1'),
@@ -162,7 +164,8 @@ export interface ServiceConfig {
   /** Address the project's services listen on and announce for discovery. */
   host: string;
   gateway: { port: number; bodyLimitBytes: number; retryAfterS: number };
-  api: { port: number };
+  /** livePollMs: how often each live-page stream asks ClickHouse for new windows; liveMaxStreams: open streams at once. */
+  api: { port: number; livePollMs: number; liveMaxStreams: number };
   maintenance: { port: number; retentionIntervalMs: number; probeIntervalMs: number };
   anomaly: AnomalyConfig;
 }
@@ -217,7 +220,7 @@ export function serviceConfig(env: Env = loadEnv()): ServiceConfig {
       retryAfterS: env.GATEWAY_RETRY_AFTER_S,
     },
     host: env.SERVICE_HOST,
-    api: { port: env.API_PORT },
+    api: { port: env.API_PORT, livePollMs: env.API_LIVE_POLL_MS, liveMaxStreams: env.API_LIVE_MAX_STREAMS },
     maintenance: { port: env.MAINTENANCE_PORT, retentionIntervalMs: env.RETENTION_INTERVAL_S * 1000, probeIntervalMs: env.MAINTENANCE_PROBE_INTERVAL_S * 1000 },
     anomaly: {
       group: env.ANOMALY_GROUP,

@@ -1,10 +1,11 @@
 import type pino from 'pino';
 
 /**
- * Runs `stop` once on SIGTERM or SIGINT (flush, commit, leave the group), then exits.
- * A second signal, or a stop that outlasts `graceMs`, exits at once with status 1.
+ * Runs `stop` once on SIGTERM or SIGINT (flush, commit, leave the group), then exits with the
+ * status `stop` resolves to (0 when it resolves to nothing). A second signal, or a stop that
+ * outlasts `graceMs`, exits at once with status 1.
  */
-export function onShutdown(log: pino.Logger, stop: () => Promise<void>, graceMs = 30_000): void {
+export function onShutdown(log: pino.Logger, stop: () => Promise<void | number>, graceMs = 30_000): void {
   let stopping = false;
   const handler = (signal: NodeJS.Signals) => {
     if (stopping) {
@@ -19,9 +20,9 @@ export function onShutdown(log: pino.Logger, stop: () => Promise<void>, graceMs 
     }, graceMs);
     timer.unref();
     stop().then(
-      () => {
+      (status) => {
         log.info('stopped cleanly');
-        process.exit(0);
+        process.exit(status ?? 0);
       },
       (err: unknown) => {
         log.error({ err }, 'shutdown failed');

@@ -17,6 +17,9 @@ import { EventProducer } from '../producers/event-producer';
 import { createSchemaRegistry, registerUploadEventSchema } from '../producers/schema-registry';
 import { report, runningStack } from './bench-env';
 import { createClickHouse } from '../lib/clickhouse';
+import { quoteString } from '../lib/sql';
+import { freshnessOf, FreshnessTracker } from './harness/freshness';
+import { countStored } from './harness/stored-events';
 
 /**
  * The storage path under load, through the running stack (gateway-less: producer library ->
@@ -39,11 +42,6 @@ function eventsFor(prefix: string, n: number): UploadEvent[] {
   });
 }
 
-async function countLike(ch: ClickHouseClient, db: string, prefix: string): Promise<number> {
-  const rows = await (await ch.query({ query: `SELECT count() AS n FROM ${db}.upload_events WHERE event_date >= today() - 1 AND startsWith(attempt_id, '${prefix}')`, format: 'JSONEachRow' })).json<{ n: string }>();
-  return Number(rows[0].n);
-}
-
 async function throughput(producer: EventProducer, ch: ClickHouseClient, db: string, n: number) {
   const prefix = `bench-tp-${Date.now().toString(36)}`;
   const events = eventsFor(prefix, n);
@@ -58,7 +56,7 @@ async function throughput(producer: EventProducer, ch: ClickHouseClient, db: str
   let stored = 0;
   while (stored < n && performance.now() - start < 600_000) {
     await sleep(500);
-    stored = await countLike(ch, db, prefix);
+    stored = (await countStored(ch, db, prefix)).distinct;
   }
   const seconds = (performance.now() - start) / 1000;
   return { events: n, stored, producedInSeconds: +produced.toFixed(2), queryableInSeconds: +seconds.toFixed(2), eventsPerSecond: Math.round(n / seconds), rows: events, prefix };
@@ -92,33 +90,23 @@ async function clickhouseCeiling(ch: ClickHouseClient, db: string, tcpPort: stri
 
 async function freshness(producer: EventProducer, ch: ClickHouseClient, db: string, rate: number, seconds: number) {
   const prefix = `bench-fr-${Date.now().toString(36)}`;
-  const sentAt = new Map<string, number>();
-  const seenAt = new Map<string, number>();
+  // The first event of each tick's batch is a marker, found by its attempt id.
+  const tracker = new FreshnessTracker({ clickhouse: ch, database: db, keyColumn: 'attempt_id', where: `event_date >= today() - 1 AND startsWith(attempt_id, ${quoteString(prefix)}) AND endsWith(attempt_id, '-0')` });
   const tickMs = 100;
   const perTick = Math.max(1, Math.round((rate * tickMs) / 1000));
   const end = Date.now() + seconds * 1000;
   let seq = 0;
-  const sender = (async () => {
-    while (Date.now() < end) {
-      const batch = eventsFor(`${prefix}-${seq++}`, perTick);
-      sentAt.set(batch[0].attempt_id, Date.now());
-      void producer.send(batch);
-      await sleep(tickMs);
-    }
-  })();
-  const poller = (async () => {
-    while (Date.now() < end + 30_000 && seenAt.size < sentAt.size + 1) {
-      const rows = await (await ch.query({ query: `SELECT attempt_id FROM ${db}.upload_events WHERE event_date >= today() - 1 AND startsWith(attempt_id, '${prefix}') AND endsWith(attempt_id, '-0')`, format: 'JSONEachRow' })).json<{ attempt_id: string }>();
-      const now = Date.now();
-      for (const r of rows) if (!seenAt.has(r.attempt_id)) seenAt.set(r.attempt_id, now);
-      if (Date.now() > end && seenAt.size >= sentAt.size) break;
-      await sleep(200);
-    }
-  })();
-  await Promise.all([sender, poller]);
-  const lags = [...sentAt.entries()].map(([id, t]) => (seenAt.get(id) ?? Number.POSITIVE_INFINITY) - t).sort((a, b) => a - b);
-  const pct = (p: number) => lags[Math.min(lags.length - 1, Math.floor(p * lags.length))];
-  return { rate, seconds, markers: lags.length, missing: lags.filter((l) => !Number.isFinite(l)).length, p50Ms: pct(0.5), p99Ms: pct(0.99), maxMs: lags[lags.length - 1], pollIntervalMs: 200 };
+  tracker.start();
+  while (Date.now() < end) {
+    const batch = eventsFor(`${prefix}-${seq++}`, perTick);
+    tracker.mark(batch[0].attempt_id);
+    void producer.send(batch);
+    await sleep(tickMs);
+  }
+  await tracker.drain(30_000);
+  await tracker.stop();
+  const f = freshnessOf(tracker.all());
+  return { rate, seconds, markers: f.markers, missing: f.missing, p50Ms: f.p50, p99Ms: f.p99, maxMs: f.max, pollIntervalMs: tracker.pollMs };
 }
 
 async function main() {

@@ -9,6 +9,7 @@ import type { UploadEvent } from '../schemas/upload-event';
 import { createTraffic } from '../producers/simulator/model';
 import { testStack, uniqueName } from '../test/stack-env';
 import { createApiApp } from './api/app';
+import { LiveFeed } from './live-feed';
 import { createClickHouse } from '../lib/clickhouse';
 
 /** /v1/series on real rollups: values that match the events, and hostile parameters refused. */
@@ -33,7 +34,9 @@ beforeAll(async () => {
     query: `INSERT INTO ${db}.upload_events FORMAT JSONEachRow\n${events.map((e) => curatedRow(curate(e))).join('\n')}`,
     clickhouse_settings: { insert_distributed_sync: 1 },
   });
-  server = http.createServer(createApiApp({ clickhouse: ch, database: db, metrics: new Registry(), log }));
+  const metrics = new Registry();
+  const live = new LiveFeed({ clickhouse: ch, database: db, pollMs: 1000, maxStreams: 1, log, metrics });
+  server = http.createServer(createApiApp({ clickhouse: ch, database: db, metrics, log, live, defaultStream: 'unused' }));
   await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
   base = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
 });

@@ -1,6 +1,7 @@
 import type { ClickHouseClient } from '@clickhouse/client';
 import { z } from 'zod';
 import { identifier, quoteString, uint64 } from '../lib/sql';
+import { rangeCheck, time } from './params';
 
 /**
  * Time series for control charts, read from the rollups. Used by every consumer of chart data
@@ -17,15 +18,6 @@ const MAX_RANGE_S = 3 * 366 * 24 * HOUR;
 const MINUTE_LEVEL_MAX_RANGE_S = 7 * 24 * HOUR;
 const MAX_POINTS = 10_000;
 
-const time = z.string().transform((v, ctx) => {
-  const seconds = /^\d{1,12}$/.test(v) ? Number(v) : Date.parse(v) / 1000;
-  if (!Number.isFinite(seconds)) {
-    ctx.addIssue({ code: 'custom', message: `"${v.slice(0, 40)}" is neither epoch seconds nor an ISO time like 2026-11-27T10:00:00Z` });
-    return z.NEVER;
-  }
-  return Math.floor(seconds);
-});
-
 export const seriesParams = z
   .strictObject({
     metric: z.enum(METRICS, { error: `must be one of ${METRICS.join(', ')}` }),
@@ -36,20 +28,11 @@ export const seriesParams = z
     to: time,
     step: z.coerce.number({ error: 'must be a number of seconds' }).int('must be whole seconds').min(MINUTE, 'must be at least 60 seconds').refine((s) => s % MINUTE === 0, 'must be a multiple of 60 seconds').optional(),
   })
-  .superRefine((p, ctx) => {
-    const range = p.to - p.from;
-    if (range <= 0) ctx.addIssue({ code: 'custom', path: ['to'], message: 'must be after from' });
-    if (range > MAX_RANGE_S) ctx.addIssue({ code: 'custom', path: ['to'], message: 'range must be at most 3 years' });
-  });
+  .superRefine(rangeCheck(MAX_RANGE_S, '3 years'));
 
 export type SeriesQuery = z.output<typeof seriesParams>;
 export interface SeriesPoint { t: string; value: number | null; events: number }
 export interface Series { metric: Metric; level: '1m' | '1h'; step: number; points: SeriesPoint[] }
-
-/** Validation errors as `field: reason` lines, for a 400. */
-export function describeIssues(error: z.ZodError): string[] {
-  return error.issues.map((i) => (i.code === 'unrecognized_keys' ? `unknown parameter(s): ${i.keys.join(', ')}` : `${i.path.join('.') || 'query'}: ${i.message}`));
-}
 
 function plan(q: SeriesQuery): { level: '1m' | '1h'; step: number } {
   const range = q.to - q.from;

@@ -56,5 +56,24 @@ export const avroOptions: Partial<avro.ForSchemaOptions> = {
 // A copy: avsc stores the names it parses in the options object it is given.
 export const uploadEventType = (): avro.Type => avro.Type.forSchema(uploadEventSchema(), { ...avroOptions });
 
+type Schema = { name: string; type: unknown; fields?: Schema[] };
+
+/**
+ * A reader of the same records keeping only the named fields (`data.company_id` for a nested one):
+ * Avro resolution skips the writer's other fields without building them.
+ */
+export function projectedEventType(keep: readonly string[]): avro.Type {
+  const project = (record: Schema, prefix: string): Schema => ({
+    ...record,
+    fields: (record.fields ?? []).flatMap((f) => {
+      const name = prefix + f.name;
+      if (keep.includes(name)) return [f];
+      if (!keep.some((k) => k.startsWith(`${name}.`))) return [];
+      return [{ ...f, type: project(f.type as Schema, `${name}.`) }];
+    }),
+  });
+  return avro.Type.forSchema(project(uploadEventSchema() as Schema, '') as avro.Schema, { ...avroOptions });
+}
+
 /** An event (or anything holding bigints) as JSON, 64-bit integers written as exact JSON numbers. */
 export const eventJson = (value: unknown): string => stringify(value) ?? '';

@@ -26,13 +26,89 @@ export interface ChartOutputs {
 const seconds = (ms: number): number => Math.floor(ms / 1000);
 const finiteOrNull = (x: number | undefined): number | null => (x !== undefined && Number.isFinite(x) ? x : null);
 
+/** The rows one charted window adds to ClickHouse's chart tables (versions explicit: see below). */
+export interface ChartRows {
+  chart_windows: object[];
+  chart_points: object[];
+  anomalies: object[];
+}
+
+export const CHART_TABLES = ['chart_windows', 'chart_points', 'anomalies'] as const;
+
+/**
+ * A window's rows for chart_windows, chart_points and anomalies, stamped `writtenAt` (epoch s).
+ * Versions of the Replacing tables are sent explicitly: ClickHouse 18.16's JSONEachRow fills an
+ * omitted column with its type's zero, not its DEFAULT, and every write would tie at 1970.
+ */
+export function chartRows(w: ClosedWindow, o: { stream: string; windowMs: number; writtenAt: number }): ChartRows {
+  const { stream, writtenAt } = o;
+  const windowRow = (d: DimensionWindow) => ({
+    stream,
+    written_at: writtenAt,
+    dimension: d.dimension,
+    window_start: seconds(d.start),
+    window_seconds: seconds(o.windowMs),
+    events: d.events,
+    attempts: d.attempts,
+    failures: d.failures,
+    latency_count: d.latencyCount,
+    latency_sum: d.latencySum,
+    latency_sumsq: d.latencySumSq,
+    latency_p95: finiteOrNull(d.p95),
+    latency_p99: finiteOrNull(d.p99),
+    in_control: d.inControl ? 1 : 0,
+  });
+  return {
+    chart_windows: w.dimensions.map(windowRow),
+    chart_points: w.points.map((p) => ({
+      stream,
+      written_at: writtenAt,
+      chart: p.chart,
+      dimension: p.dimension,
+      window_start: seconds(p.windowStart),
+      value: p.value,
+      n: p.n,
+      center: finiteOrNull(p.limits?.center),
+      ucl: finiteOrNull(p.limits?.ucl),
+      lcl: finiteOrNull(p.limits?.lcl),
+      sigma: finiteOrNull(p.limits?.sigma),
+      rules: p.rules,
+    })),
+    anomalies: w.breaches.map((b) => ({
+      stream,
+      anomaly_id: breachId(b),
+      chart: b.chart,
+      dimension: b.dimension,
+      window_start: seconds(b.windowStart),
+      window_end: seconds(b.windowEnd),
+      value: b.value,
+      center: b.center,
+      ucl: b.ucl,
+      lcl: b.lcl,
+      p_value: finiteOrNull(b.pValue),
+      rule: b.rule,
+      severity: b.severity,
+      detected_at: writtenAt,
+    })),
+  };
+}
+
+/**
+ * Inserts chart rows synchronously through the Distributed tables: the caller moves on (commits
+ * past a window) only once its rows are on their shards, not just queued on the server it talked to.
+ */
+export async function insertChartRows(clickhouse: ClickHouseClient, database: string, rows: ChartRows): Promise<void> {
+  for (const table of CHART_TABLES) {
+    const values = rows[table];
+    if (values.length > 0) await clickhouse.insert({ table: `${database}.${table}`, values, format: 'JSONEachRow', clickhouse_settings: { insert_distributed_sync: 1 } });
+  }
+}
+
 export async function createChartOutputs(opts: { registry: SchemaRegistry; producer: Producer; topic: string; clickhouse: ClickHouseClient; database: string; windowMs: number; stream: string }): Promise<ChartOutputs> {
   const id = await registerValueSchema(opts.registry, opts.topic, anomalySchema());
   const type = avro.Type.forSchema(anomalySchema(), { ...avroOptions });
   const header = Buffer.alloc(5);
   header.writeInt32BE(id, 1);
-  const db = opts.database;
-  const windowSeconds = seconds(opts.windowMs);
 
   const record = (b: Breach, detectedAt: number) => ({
     id: breachId(b),
@@ -50,25 +126,6 @@ export async function createChartOutputs(opts: { registry: SchemaRegistry; produ
     detected_at: BigInt(detectedAt),
   });
 
-  // Versions of the Replacing tables, sent explicitly: ClickHouse 18.16's JSONEachRow fills an
-  // omitted column with its type's zero, not its DEFAULT, and every write would tie at 1970.
-  const windowRow = (w: DimensionWindow, writtenAt: number) => ({
-    stream: opts.stream,
-    written_at: writtenAt,
-    dimension: w.dimension,
-    window_start: seconds(w.start),
-    window_seconds: windowSeconds,
-    events: w.events,
-    attempts: w.attempts,
-    failures: w.failures,
-    latency_count: w.latencyCount,
-    latency_sum: w.latencySum,
-    latency_sumsq: w.latencySumSq,
-    latency_p95: finiteOrNull(w.p95),
-    latency_p99: finiteOrNull(w.p99),
-    in_control: w.inControl ? 1 : 0,
-  });
-
   return {
     async write(w) {
       const detectedAt = Date.now();
@@ -79,50 +136,7 @@ export async function createChartOutputs(opts: { registry: SchemaRegistry; produ
           messages: w.breaches.map((b) => ({ key: b.dimension, value: Buffer.concat([header, type.toBuffer(record(b, detectedAt))]), timestamp: String(b.windowEnd) })),
         });
       }
-      // Synchronous through the Distributed table: the leader commits past a window only once its
-      // rows are on their shards, not just queued on the server it talked to.
-      const insert = (table: string, values: object[]) =>
-        values.length > 0 ? opts.clickhouse.insert({ table: `${db}.${table}`, values, format: 'JSONEachRow', clickhouse_settings: { insert_distributed_sync: 1 } }) : Promise.resolve();
-      await insert(
-        'chart_windows',
-        w.dimensions.map((d) => windowRow(d, seconds(detectedAt))),
-      );
-      await insert(
-        'chart_points',
-        w.points.map((p) => ({
-          stream: opts.stream,
-          written_at: seconds(detectedAt),
-          chart: p.chart,
-          dimension: p.dimension,
-          window_start: seconds(p.windowStart),
-          value: p.value,
-          n: p.n,
-          center: finiteOrNull(p.limits?.center),
-          ucl: finiteOrNull(p.limits?.ucl),
-          lcl: finiteOrNull(p.limits?.lcl),
-          sigma: finiteOrNull(p.limits?.sigma),
-          rules: p.rules,
-        })),
-      );
-      await insert(
-        'anomalies',
-        w.breaches.map((b) => ({
-          stream: opts.stream,
-          anomaly_id: breachId(b),
-          chart: b.chart,
-          dimension: b.dimension,
-          window_start: seconds(b.windowStart),
-          window_end: seconds(b.windowEnd),
-          value: b.value,
-          center: b.center,
-          ucl: b.ucl,
-          lcl: b.lcl,
-          p_value: finiteOrNull(b.pValue),
-          rule: b.rule,
-          severity: b.severity,
-          detected_at: seconds(detectedAt),
-        })),
-      );
+      await insertChartRows(opts.clickhouse, opts.database, chartRows(w, { stream: opts.stream, windowMs: opts.windowMs, writtenAt: seconds(detectedAt) }));
     },
   };
 }

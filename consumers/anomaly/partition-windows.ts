@@ -107,6 +107,15 @@ export class PartitionWindows {
     return this.maxTs - this.latenessMs;
   }
 
+  /**
+   * Moves the watermark to `tsMs` as if an event that late had arrived: the end of a replayed range,
+   * where no later event will close the last windows.
+   */
+  advanceWatermark(tsMs: number): void {
+    this.closedUntil ??= this.windowStart(tsMs);
+    this.maxTs = Math.max(this.maxTs, tsMs + this.latenessMs);
+  }
+
   /** Closes every window the watermark passed, oldest first, quiet ones as empty windows. */
   close(): PartitionWindow[] {
     if (this.closedUntil === undefined) return [];

@@ -1,6 +1,6 @@
 import avro from 'avsc';
 import { sampleEvent } from '../../schemas/event-fixtures';
-import { avroOptions, uploadEventSchema, uploadEventType } from '../../schemas/upload-event';
+import { avroOptions, projectedEventType, uploadEventSchema, uploadEventType } from '../../schemas/upload-event';
 import { createEventDecoder, UndecodableError, type SchemaLookup } from './decode-event';
 
 /** The wire-format decoder against an in-memory schema lookup standing in for the registry. */
@@ -42,6 +42,13 @@ test('decodes data written with a newer compatible schema into the v1 shape', as
   const decoded = await createEventDecoder(lookup)(wire(V2, v2Type.toBuffer({ ...event, tier: 'gold' })));
   expect(decoded).toEqual(expect.objectContaining({ id: event.id, ts: event.ts }));
   expect(decoded).not.toHaveProperty('tier');
+});
+
+test('a projected reader keeps only the fields it names, from v1 and newer writers alike', async () => {
+  const decode = createEventDecoder(lookup, projectedEventType(['ts', 'country', 'data.company_id']));
+  const expected = { ts: event.ts, country: event.country, data: { company_id: event.data.company_id } };
+  expect({ ...((await decode(wire(V1, uploadEventType().toBuffer(event)))) as object) }).toEqual(expected);
+  expect({ ...((await decode(wire(V2, v2Type.toBuffer({ ...event, tier: 'gold' })))) as object) }).toEqual(expected);
 });
 
 test('classifies what can never decode', async () => {

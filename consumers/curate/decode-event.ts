@@ -34,8 +34,11 @@ const messageOf = (err: unknown): string => (err instanceof Error ? err.message 
 const statusOf = (err: unknown): number | undefined =>
   typeof err === 'object' && err !== null && 'status' in err && typeof err.status === 'number' ? err.status : undefined;
 
-export function createEventDecoder(lookup: SchemaLookup): EventDecoder {
-  const reader = uploadEventType();
+/**
+ * `reader` defaults to the full event; a reader with fewer fields (same record names) decodes
+ * only those, skipping the rest of each body unparsed.
+ */
+export function createEventDecoder(lookup: SchemaLookup, reader: avro.Type = uploadEventType()): EventDecoder {
   // One resolver per writer schema id; failures are not cached, so a registry outage heals by itself.
   const resolvers = new Map<number, Promise<avro.Resolver>>();
 

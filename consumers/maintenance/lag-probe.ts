@@ -1,5 +1,6 @@
 import type { Admin } from 'kafkajs';
 import { Gauge, type Registry } from 'prom-client';
+import type { ServiceConfig } from '../../lib/config';
 import type { Probe } from './probe-loop';
 
 /**
@@ -10,6 +11,15 @@ import type { Probe } from './probe-loop';
 export interface LagTarget {
   group: string;
   topic: string;
+}
+
+/** The pipeline's consumer groups and the topics they read: curate and the anomaly worker on the raw topic, ClickHouse's Kafka engine on the curated one. */
+export function pipelineLagTargets(config: ServiceConfig): LagTarget[] {
+  return [
+    { group: config.curate.group, topic: config.topics.uploadEvents },
+    { group: config.clickhouse.ingestGroup, topic: config.topics.curated },
+    { group: config.anomaly.group, topic: config.topics.uploadEvents },
+  ];
 }
 
 export interface TopicOffsets {
@@ -47,6 +57,12 @@ export function groupLag(ends: TopicOffsets[], committed: CommittedOffset[]): nu
   return Number(lag);
 }
 
+/** The group's lag now: the topic's end offsets (`ends`) minus what the group committed. */
+export async function readGroupLag(admin: Admin, target: LagTarget, ends: TopicOffsets[]): Promise<number | undefined> {
+  const [fetched] = await admin.fetchOffsets({ groupId: target.group, topics: [target.topic] });
+  return groupLag(ends, fetched?.partitions ?? []);
+}
+
 export const LAG_PROBE = 'consumer_lag';
 
 export function lagProbe(opts: { admin: Admin; targets: LagTarget[]; registry: Registry }): Probe {
@@ -54,8 +70,7 @@ export function lagProbe(opts: { admin: Admin; targets: LagTarget[]; registry: R
   let connected = false;
 
   const measure = async (target: LagTarget, ends: TopicOffsets[]): Promise<void> => {
-    const [fetched] = await opts.admin.fetchOffsets({ groupId: target.group, topics: [target.topic] });
-    const lag = groupLag(ends, fetched?.partitions ?? []);
+    const lag = await readGroupLag(opts.admin, target, ends);
     if (lag === undefined) gauge.remove(target.group, target.topic);
     else gauge.set({ group: target.group, topic: target.topic }, lag);
   };

@@ -9,7 +9,7 @@ import { registerService } from '../../lib/service-registry';
 import { onShutdown } from '../../lib/shutdown';
 import { createClickHouse } from '../../lib/clickhouse';
 import { CLUSTER } from '../../clickhouse-ddl/migrate';
-import { lagProbe } from './lag-probe';
+import { lagProbe, pipelineLagTargets } from './lag-probe';
 import { startProbes } from './probe-loop';
 import { storageProbe } from './storage-probe';
 
@@ -41,11 +41,7 @@ async function main(): Promise<void> {
       lagProbe({
         admin: probeAdmin,
         registry: metrics,
-        targets: [
-          { group: config.curate.group, topic: config.topics.uploadEvents },
-          { group: config.clickhouse.ingestGroup, topic: config.topics.curated },
-          { group: config.anomaly.group, topic: config.topics.uploadEvents },
-        ],
+        targets: pipelineLagTargets(config),
       }),
     ],
   });

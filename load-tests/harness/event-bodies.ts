@@ -1,0 +1,68 @@
+import { createTraffic, type Traffic } from '../../producers/simulator/model';
+import { eventJson, type UploadEvent } from '../../schemas/upload-event';
+
+/**
+ * Request bodies for the gateway, made of the simulator's events (its sellers, origins, attempts,
+ * media and creation latencies), restamped to the wall clock as they are sent:
+ *   - `ts` is the send time, unique and increasing over the run, so freshness is "event time to
+ *     queryable" and no two events of a run share an event_key;
+ *   - `up_ts` keeps the model's creation latency;
+ *   - `attempt_id` starts with the run's tag, so the run's events can be counted in ClickHouse;
+ *   - every `markerEveryMs` one event goes to the probe seller: its `ts` is a freshness marker that
+ *     ClickHouse finds through the primary index (seller_id first) at almost no cost.
+ * A body is NDJSON of exactly `batch` events, so accepted events = 202 answers x batch.
+ */
+
+/** The synthetic seller that carries freshness markers; no simulated seller has this id. */
+export const PROBE_SELLER = 4_242_424_242n;
+
+export interface EventBodiesOptions {
+  runTag: string;
+  batch: number;
+  markerEveryMs: number;
+  /** The simulator's seed: 1, like the demo, gives its seller population. */
+  seed?: number;
+  nowMs?: () => number;
+}
+
+export interface Body { text: string; events: number; marker?: bigint }
+
+export class EventBodies {
+  private readonly traffic: Traffic;
+  private readonly nowMs: () => number;
+  private lastTs = 0n;
+  private nextMarkerMs = 0;
+
+  constructor(private readonly opts: EventBodiesOptions) {
+    if (!Number.isInteger(opts.batch) || opts.batch < 1) throw new RangeError(`batch must be a positive integer, got ${opts.batch}`);
+    if (!/^[a-z0-9-]{1,40}$/.test(opts.runTag)) throw new RangeError(`run tag "${opts.runTag}" must be 1-40 of [a-z0-9-]`);
+    this.nowMs = opts.nowMs ?? Date.now;
+    const start = BigInt(this.nowMs()) * 1_000_000n;
+    // A flat profile: the scenario sets the rate, the model only shapes the events.
+    this.traffic = createTraffic({ seed: opts.seed ?? 1, start, diurnalAmplitude: 0, weekendFactor: 1 });
+  }
+
+  next(): Body {
+    const nowMs = this.nowMs();
+    const marker = nowMs >= this.nextMarkerMs;
+    if (marker) this.nextMarkerMs = nowMs + this.opts.markerEveryMs;
+    const lines: string[] = [];
+    let markerTs: bigint | undefined;
+    for (let i = 0; i < this.opts.batch; i++) {
+      const event = this.restamp(this.traffic.next(), nowMs);
+      if (marker && i === 0) {
+        event.data = { ...event.data, company_id: PROBE_SELLER };
+        markerTs = event.ts;
+      }
+      lines.push(eventJson(event));
+    }
+    return { text: lines.join('\n'), events: this.opts.batch, marker: markerTs };
+  }
+
+  private restamp(model: UploadEvent, nowMs: number): UploadEvent {
+    const wall = BigInt(nowMs) * 1_000_000n;
+    const ts = wall > this.lastTs ? wall : this.lastTs + 1n;
+    this.lastTs = ts;
+    return { ...model, ts, up_ts: model.is_created ? ts - (model.ts - model.up_ts) : 0n, attempt_id: `${this.opts.runTag}-${model.attempt_id}` };
+  }
+}

@@ -1,0 +1,130 @@
+import autocannon from 'autocannon';
+
+/**
+ * Rate-controlled HTTP load on the gateway with autocannon. autocannon limits a connection to
+ * `rate` requests per second by sending them back to back at the start of each second; one
+ * instance at 1,000 requests/s is a burst every second. So a phase runs `slots` instances whose
+ * seconds start 1000/slots ms apart, each with a share of the rate and a fixed `amount` of
+ * requests: traffic arrives in small bursts every 100 ms (at 10 slots), like the simulator's ticks,
+ * and every request sent gets its answer before the phase ends (no outcome lost at a cut-off).
+ */
+
+export interface LoadPhase {
+  /** Events per second offered. */
+  rate: number;
+  seconds: number;
+  /** Events per request. */
+  batch: number;
+}
+
+export interface LoadHooks {
+  /** The next request body and how many events it carries. */
+  body(): string;
+  response(status: number, latencyMs: number): void;
+  /** A request without an HTTP answer: a socket error or a timeout, by kind. */
+  error(kind: string): void;
+}
+
+export interface PhaseTotals {
+  requestsPerSecond: number;
+  sent: number;
+  answered: number;
+  byStatus: Record<string, number>;
+  errors: Record<string, number>;
+  /** Requests sent without an answer (a timeout, a dropped connection, a stop): their events may or may not be in Kafka. */
+  unknownOutcome: number;
+  seconds: number;
+  /** Epoch ms of the last answer (or error): the end of the load this phase offered. */
+  lastAnswerAt: number | undefined;
+  stoppedEarly: boolean;
+}
+
+export interface LoadOptions {
+  url: string;
+  slots?: number;
+  /** Requests a connection sends per second at most: more connections at higher rates. */
+  requestsPerConnection?: number;
+  /** Seconds a request may wait for its answer (the gateway answers 503 after its own send timeout first). */
+  timeoutS?: number;
+  signal: AbortSignal;
+}
+
+const split = (total: number, parts: number, i: number) => Math.floor(total / parts) + (i < total % parts ? 1 : 0);
+
+export function errorKind(err: unknown): string {
+  const e = err as { code?: string; message?: string } | undefined;
+  if (e?.message?.includes('timed out')) return 'timeout';
+  return e?.code ?? 'socket-error';
+}
+
+export async function runLoadPhase(phase: LoadPhase, hooks: LoadHooks, opts: LoadOptions): Promise<PhaseTotals> {
+  const requestsPerSecond = Math.max(1, Math.round(phase.rate / phase.batch));
+  const slots = Math.min(opts.slots ?? 10, requestsPerSecond);
+  const perConnection = opts.requestsPerConnection ?? 20;
+  const totals: PhaseTotals = { requestsPerSecond, sent: 0, answered: 0, byStatus: {}, errors: {}, unknownOutcome: 0, seconds: 0, lastAnswerAt: undefined, stoppedEarly: false };
+  const started = performance.now();
+  const instances: autocannon.Instance[] = [];
+  let stopped = false;
+  const stopAll = () => {
+    stopped = true;
+    for (const i of instances) i.stop();
+  };
+  opts.signal.addEventListener('abort', stopAll, { once: true });
+  // A phase that the gateway cannot keep up with runs longer, but not forever.
+  const limit = setTimeout(stopAll, (phase.seconds * 2 + 30) * 1000);
+
+  const slot = (k: number) =>
+    new Promise<void>((resolve, reject) => {
+      const rate = split(requestsPerSecond, slots, k);
+      const instance = autocannon(
+        {
+          url: `${opts.url}/v1/events`,
+          method: 'POST',
+          headers: { 'content-type': 'application/x-ndjson' },
+          overallRate: rate,
+          amount: rate * phase.seconds,
+          connections: Math.max(1, Math.ceil(rate / perConnection)),
+          timeout: opts.timeoutS ?? 30,
+          requests: [
+            {
+              setupRequest: (req) => {
+                totals.sent++;
+                return { ...req, body: hooks.body() };
+              },
+            },
+          ],
+        },
+        (err) => (err ? reject(err instanceof Error ? err : new Error(String(err))) : resolve()),
+      );
+      instance.on('response', (_client, status, _bytes, latencyMs) => {
+        totals.answered++;
+        totals.lastAnswerAt = Date.now();
+        totals.byStatus[status] = (totals.byStatus[status] ?? 0) + 1;
+        hooks.response(status, latencyMs);
+      });
+      instance.on('reqError', (err) => {
+        const kind = errorKind(err);
+        totals.errors[kind] = (totals.errors[kind] ?? 0) + 1;
+        totals.lastAnswerAt = Date.now();
+        hooks.error(kind);
+      });
+      instances.push(instance);
+      if (stopped) instance.stop();
+    });
+
+  try {
+    const runs: Promise<void>[] = [];
+    for (let k = 0; k < slots && !stopped; k++) {
+      runs.push(slot(k));
+      if (k < slots - 1) await new Promise((r) => setTimeout(r, 1000 / slots));
+    }
+    await Promise.all(runs);
+  } finally {
+    clearTimeout(limit);
+    opts.signal.removeEventListener('abort', stopAll);
+  }
+  totals.seconds = (performance.now() - started) / 1000;
+  totals.stoppedEarly = stopped;
+  totals.unknownOutcome = totals.sent - totals.answered;
+  return totals;
+}
