@@ -284,6 +284,8 @@ test(
       ANOMALY_LATENESS_S: '0',
       ANOMALY_IDLE_S: '5',
       ANOMALY_MIN_BASELINE_WINDOWS: String(MIN_BASELINE_WINDOWS),
+      // Its topic is not the one the rollups are built from.
+      ANOMALY_SELLER_HISTORY: 'none',
       ANOMALY_METRICS_PORT: String(port),
     };
     topics.push(env.UPLOAD_EVENTS_TOPIC, env.ANOMALY_PARTIALS_TOPIC, env.ANOMALIES_TOPIC);

@@ -58,10 +58,15 @@ const envSchema = z.object({
   ANOMALY_SELLER_FDR: z.coerce.number().gt(0).lt(1).default(0.001),
   ANOMALY_SHRINKAGE_EVENTS: z.coerce.number().min(0).default(200),
   ANOMALY_SELLER_FORGET_H: z.coerce.number().positive().default(168),
+  ANOMALY_SELLER_HISTORY: z.enum(['rollups', 'none']).default('rollups'),
   ANOMALY_TOP_SELLERS: z.coerce.number().int().min(0).default(20),
   MAINTENANCE_PORT: port.default(9465),
   RETENTION_INTERVAL_S: z.coerce.number().int().min(1).default(3600),
   MAINTENANCE_PROBE_INTERVAL_S: z.coerce.number().positive().default(15),
+  REPLAY_STATE_DIR: z.string().min(1).optional(),
+  REPLAY_INSERT_ROWS: z.coerce.number().int().min(1).default(50_000),
+  REPLAY_ROLLUP_CHUNK_ROWS: z.coerce.number().int().min(1).default(5_000_000),
+  REPLAY_PROGRESS_INTERVAL_S: z.coerce.number().positive().default(5),
   ALERT_SLACK_WEBHOOK_URL: z.string().url().default('http://127.0.0.1:9097/slack'),
   ALERT_SMTP_SMARTHOST: z.string().regex(/^[^\s:]+:\d{1,5}$/, 'host:port').default('127.0.0.1:2525'),
   ALERT_EMAIL_FROM: z.string().regex(EMAIL, 'an email address').default('oncall@upload-pulse.local'),
@@ -168,6 +173,18 @@ export interface ServiceConfig {
   api: { port: number; livePollMs: number; liveMaxStreams: number };
   maintenance: { port: number; retentionIntervalMs: number; probeIntervalMs: number };
   anomaly: AnomalyConfig;
+  replay: ReplayConfig;
+}
+
+/** `npm run replay` (consumers/replay/). */
+export interface ReplayConfig {
+  /** Where each replay's resume state is kept, one JSON file per replay id. */
+  stateDir: string;
+  /** Rows gathered into one insert into upload_events. */
+  insertRows: number;
+  /** Raw rows read by one rollup re-insert (a range of sellers within a month). */
+  rollupChunkRows: number;
+  progressIntervalMs: number;
 }
 
 export interface AnomalyConfig {
@@ -185,6 +202,8 @@ export interface AnomalyConfig {
   sellerFdr: number;
   shrinkageEvents: number;
   forgetAfterMs: number;
+  /** Where a new owner of a partition rebuilds its sellers' baselines from (seller-history.ts). */
+  sellerHistory: 'rollups' | 'none';
   /** Sellers with a labelled series each on /metrics, besides those in breach. */
   topSellers: number;
 }
@@ -236,7 +255,14 @@ export function serviceConfig(env: Env = loadEnv()): ServiceConfig {
       sellerFdr: env.ANOMALY_SELLER_FDR,
       shrinkageEvents: env.ANOMALY_SHRINKAGE_EVENTS,
       forgetAfterMs: env.ANOMALY_SELLER_FORGET_H * 3600_000,
+      sellerHistory: env.ANOMALY_SELLER_HISTORY,
       topSellers: env.ANOMALY_TOP_SELLERS,
+    },
+    replay: {
+      stateDir: path.resolve(env.REPLAY_STATE_DIR ?? path.join(REPO_ROOT, '.replay')),
+      insertRows: env.REPLAY_INSERT_ROWS,
+      rollupChunkRows: env.REPLAY_ROLLUP_CHUNK_ROWS,
+      progressIntervalMs: env.REPLAY_PROGRESS_INTERVAL_S * 1000,
     },
   };
 }

@@ -34,7 +34,7 @@ async function main(): Promise<void> {
   const status = await runningStack();
   const id = `bench-anomaly-${Date.now().toString(36)}`;
   const config = serviceConfig(
-    loadEnv({ ...process.env, KAFKA_BROKERS: status.components.kafka.bootstrap, SCHEMA_REGISTRY_URL: status.components.schemaRegistry.url, ZOOKEEPER_CONNECT: status.components.zookeeper.connect, CLICKHOUSE_URL: status.components.clickhouse.http[0], UPLOAD_EVENTS_TOPIC: `${id}.raw`, ANOMALY_GROUP: `${id}.group`, ANOMALY_PARTIALS_TOPIC: `${id}.partials`, ANOMALIES_TOPIC: `${id}.anomalies`, ANOMALY_MIN_BASELINE_WINDOWS: '10' }),
+    loadEnv({ ...process.env, KAFKA_BROKERS: status.components.kafka.bootstrap, SCHEMA_REGISTRY_URL: status.components.schemaRegistry.url, ZOOKEEPER_CONNECT: status.components.zookeeper.connect, CLICKHOUSE_URL: status.components.clickhouse.http[0], UPLOAD_EVENTS_TOPIC: `${id}.raw`, ANOMALY_GROUP: `${id}.group`, ANOMALY_PARTIALS_TOPIC: `${id}.partials`, ANOMALIES_TOPIC: `${id}.anomalies`, ANOMALY_MIN_BASELINE_WINDOWS: '10', ANOMALY_SELLER_HISTORY: 'none' }),
   );
   const kafka = createKafka('bench-anomaly', config.kafkaBrokers, log);
   const admin = kafka.admin();

@@ -68,7 +68,7 @@ afterAll(async () => {
 
 function scenario(name: string): { config: ServiceConfig; env: Record<string, string> } {
   const id = uniqueName(`anomaly-${name}`);
-  const env = { ...stackEnv, UPLOAD_EVENTS_TOPIC: `${id}.raw`, ANOMALY_GROUP: `${id}.group`, ANOMALY_PARTIALS_TOPIC: `${id}.partials`, ANOMALIES_TOPIC: `${id}.anomalies` };
+  const env = { ...stackEnv, UPLOAD_EVENTS_TOPIC: `${id}.raw`, ANOMALY_GROUP: `${id}.group`, ANOMALY_PARTIALS_TOPIC: `${id}.partials`, ANOMALIES_TOPIC: `${id}.anomalies`, ANOMALY_SELLER_HISTORY: 'none' };
   topics.push(env.UPLOAD_EVENTS_TOPIC, env.ANOMALY_PARTIALS_TOPIC, env.ANOMALIES_TOPIC);
   return { config: serviceConfig(loadEnv({ ...process.env, ...env })), env };
 }

@@ -30,9 +30,14 @@ const metadata = new Map<number, PartitionMetadata[]>();
 
 /** The partition the producer library sends an event to: Kafka's murmur2 of the seller key. */
 export function partitionOf(e: UploadEvent, partitions: number): number {
+  return partitionOfSeller(e.data.company_id.toString(), partitions);
+}
+
+/** The same for a seller id, the message key. */
+export function partitionOfSeller(seller: string, partitions: number): number {
   let partitionMetadata = metadata.get(partitions);
   if (!partitionMetadata) metadata.set(partitions, (partitionMetadata = Array.from({ length: partitions }, (_, partitionId) => ({ partitionId, leader: 0, replicas: [0], isr: [0], partitionErrorCode: 0 }))));
-  return partitioner({ topic: '', partitionMetadata, message: { key: e.data.company_id.toString(), value: null } });
+  return partitioner({ topic: '', partitionMetadata, message: { key: seller, value: null } });
 }
 
 /**

@@ -1,6 +1,6 @@
-import { binomialUpperTail, poissonLowerTail, poissonUpperTail, SellerBaseline, shrunkRate } from './charts';
+import { binomialUpperTail, poissonLowerTail, poissonUpperTail, SellerBaseline, shrunkRate, type SellerExpectation } from './charts';
 import type { SellerCandidate, SellerTests } from './partials';
-import type { PartitionWindow } from './partition-windows';
+import type { PartitionWindow, SellerCount } from './partition-windows';
 
 /**
  * Per-seller tests of one raw partition, run by the partition's owner (a seller's events all land
@@ -28,6 +28,17 @@ export interface SellerMonitorOptions {
   forgetAfterMs: number;
 }
 
+/** A seller's stored history before a resume point: hourly totals, then each recent window. */
+export interface SellerHistory {
+  hours: (SellerCount & { start: number; windows: number })[];
+  windows: (SellerCount & { start: number })[];
+  /** Start of the last window with attempts. */
+  lastSeen: number;
+}
+
+/** Windows in a seller's trailing baseline and in the partition's shrinkage target. */
+export const SELLER_TRAILING_WINDOWS = 60;
+
 interface SellerState {
   baseline: SellerBaseline;
   silentWindows: number;
@@ -38,12 +49,44 @@ interface SellerState {
 export class SellerMonitor {
   private readonly sellers = new Map<string, SellerState>();
   // Trailing pooled failure rate of the whole partition: the shrinkage target.
-  private readonly recent: { attempts: number; failures: number }[] = [];
+  private readonly recent: SellerCount[] = [];
 
   constructor(private readonly options: SellerMonitorOptions) {}
 
   get size(): number {
     return this.sellers.size;
+  }
+
+  /**
+   * Rebuilds a seller's state as if it had been tracked through `history` (a new owner of the
+   * partition, see seller-history.ts): whole hours first, then every recent window in order, empty
+   * ones included, with silence counted as judge() counts it.
+   */
+  restore(seller: string, history: SellerHistory): void {
+    const state = this.newState(history.lastSeen);
+    for (const h of history.hours) state.baseline.addHour(h.start, h.windows, { events: h.attempts, failures: h.failures });
+    for (const w of history.windows) {
+      if (w.attempts === 0) {
+        state.silentWindows += 1;
+        state.silentExpected += state.baseline.expected(w.start).eventsPerWindow;
+      } else {
+        state.silentWindows = 0;
+        state.silentExpected = 0;
+      }
+      state.baseline.add(w.start, { events: w.attempts, failures: w.failures });
+    }
+    this.sellers.set(seller, state);
+  }
+
+  /** The partition's pooled attempts and failures of its last windows, oldest first: the shrinkage target. */
+  restorePrior(windows: readonly SellerCount[]): void {
+    this.recent.splice(0, this.recent.length, ...windows.slice(-SELLER_TRAILING_WINDOWS));
+  }
+
+  /** One seller's state as the window at atMs would see it (diagnostics). */
+  inspect(seller: string, atMs: number): { expected: SellerExpectation; silentWindows: number; silentExpected: number; lastSeen: number } | undefined {
+    const state = this.sellers.get(seller);
+    return state && { expected: state.baseline.expected(atMs), silentWindows: state.silentWindows, silentExpected: state.silentExpected, lastSeen: state.lastSeen };
   }
 
   judge(w: PartitionWindow): SellerTests {
@@ -89,7 +132,7 @@ export class SellerMonitor {
       failures += count.failures;
       let state = this.sellers.get(seller);
       if (!state) {
-        state = { baseline: new SellerBaseline({ windowMs: this.options.windowMs }), silentWindows: 0, silentExpected: 0, lastSeen: w.start };
+        state = this.newState(w.start);
         this.sellers.set(seller, state);
       }
       state.lastSeen = w.start;
@@ -104,7 +147,11 @@ export class SellerMonitor {
       state.baseline.add(w.start, { events: count?.attempts ?? 0, failures: count?.failures ?? 0 });
     }
     this.recent.push({ attempts, failures });
-    if (this.recent.length > 60) this.recent.shift();
+    if (this.recent.length > SELLER_TRAILING_WINDOWS) this.recent.shift();
+  }
+
+  private newState(lastSeen: number): SellerState {
+    return { baseline: new SellerBaseline({ windowMs: this.options.windowMs, trailingWindows: SELLER_TRAILING_WINDOWS }), silentWindows: 0, silentExpected: 0, lastSeen };
   }
 
   private priorRate(): number {

@@ -21,6 +21,8 @@ import { observe, observedFieldsType, type ObservedFields } from './observed-eve
 import { monitorOptions } from './options';
 import { encodePartial, partialKey, type PartialMessage } from './partials';
 import { PartitionOwner } from './partition-owner';
+import { loadSellerHistories, type Takeover } from './seller-history';
+import { SELLER_TRAILING_WINDOWS } from './seller-monitor';
 import type { WindowPosition } from './partition-windows';
 
 /**
@@ -109,17 +111,33 @@ export async function startAnomalyWorker(config: ServiceConfig, parentLog: pino.
       for (const chunk of chunkBySize(messages, MAX_REQUEST_BYTES)) await producer.send({ topic: a.partialsTopic, acks: -1, messages: chunk });
     };
 
-    const ownerOf = async (partition: number): Promise<PartitionOwner> => {
-      let owner = owners.get(partition);
-      if (owner) return owner;
+    // Owners of every newly assigned partition at once, so their sellers' history is one query.
+    const takeOver = async (delivered: number): Promise<void> => {
       const [committed] = await admin.fetchOffsets({ groupId: a.group, topics: [raw] });
-      const entry = committed?.partitions.find((p) => p.partition === partition);
-      const offset = entry && BigInt(entry.offset) >= 0n ? BigInt(entry.offset) : 0n;
-      const position = parsePosition(entry?.metadata);
-      owner = new PartitionOwner(partition, options.owner, { offset, ...(position ? { position } : {}) });
-      owners.set(partition, owner);
-      log.info({ partition, offset: offset.toString(), closedUntil: position ? new Date(position.closedUntil).toISOString() : undefined }, 'took over raw partition');
-      return owner;
+      const taken: Takeover[] = [];
+      for (const partition of new Set([delivered, ...assigned.filter((p) => !owners.has(p))])) {
+        const entry = committed?.partitions.find((p) => p.partition === partition);
+        const offset = entry && BigInt(entry.offset) >= 0n ? BigInt(entry.offset) : 0n;
+        const position = parsePosition(entry?.metadata);
+        owners.set(partition, new PartitionOwner(partition, options.owner, { offset, ...(position ? { position } : {}) }));
+        // Without a position the owner reads the partition from its start and learns everything itself.
+        if (position) taken.push({ partition, resumeAt: position.closedUntil });
+        log.info({ partition, offset: offset.toString(), closedUntil: position ? new Date(position.closedUntil).toISOString() : undefined }, 'took over raw partition');
+      }
+      if (a.sellerHistory === 'none' || taken.length === 0) return;
+      const started = Date.now();
+      const histories = await loadSellerHistories(clickhouse, config.clickhouse.database, taken, { windowMs: a.windowMs, partitions: rawMeta.partitions.length, trailingWindows: SELLER_TRAILING_WINDOWS, forgetAfterMs: a.forgetAfterMs });
+      for (const [partition, history] of histories) {
+        const sellers = owners.get(partition)?.sellers;
+        if (!sellers) continue;
+        for (const [seller, h] of history.sellers) sellers.restore(seller, h);
+        sellers.restorePrior(history.prior);
+      }
+      log.info({ partitions: taken.map((t) => t.partition), sellers: [...histories.values()].reduce((n, h) => n + h.sellers.size, 0), ms: Date.now() - started }, 'restored seller baselines from the rollups');
+    };
+    const ownerOf = async (partition: number): Promise<PartitionOwner> => {
+      if (!owners.has(partition)) await takeOver(partition);
+      return owners.get(partition) as PartitionOwner;
     };
 
     const consumer: Consumer = kafka.consumer({ groupId: a.group, sessionTimeout: SESSION_TIMEOUT_MS, heartbeatInterval: SESSION_TIMEOUT_MS / 5, rebalanceTimeout: SESSION_TIMEOUT_MS });

@@ -31,6 +31,11 @@ export class SellerBaseline {
     this.history.add([startMs, counts.events, counts.failures]);
   }
 
+  /** An hour's totals over `windows` windows at once, for a baseline rebuilt from hourly rollups. */
+  addHour(hourStartMs: number, windows: number, counts: Proportion): void {
+    this.history.addHour(hourStartMs, windows, [counts.events, counts.failures]);
+  }
+
   /** What the window starting at atMs should look like, from windows before it. */
   expected(atMs: number): SellerExpectation {
     const {

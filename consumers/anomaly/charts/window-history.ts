@@ -63,6 +63,12 @@ export class WindowHistory {
     this.trailing.push(row);
   }
 
+  /** Adds the sums of `windows` windows of one hour at once (restoring from hourly totals); the trailing rows stay as they are. */
+  addHour(hourStartMs: number, windows: number, summed: readonly number[]): void {
+    if (summed.length !== this.shape.summed) throw new RangeError(`an hour holds ${this.shape.summed} sums, got ${summed.length}`);
+    this.hours.add(Math.floor(hourStartMs / HOUR_MS), [windows, ...summed]);
+  }
+
   /**
    * The history for the window starting at atMs (nothing at or after atMs is used):
    * - weekly: the same hour of the week in both previous weeks, if both have data;
