@@ -48,13 +48,23 @@ test('one year of raw events, 3 months of minute rollups and 3 years of hour rol
   await ch.command({ query: `INSERT INTO ${db}.upload_events FORMAT JSONEachRow\n${lines.join('\n')}`, clickhouse_settings: { insert_distributed_sync: 1 } });
 
   const dropped = await applyRetention(ch, db, new Date('2026-11-27T10:00:00Z'), log);
-  expect(dropped).toEqual({ upload_events_local: ['202509'], upload_rollup_1m_local: ['202509', '202512'], upload_rollup_1h_local: [], chart_windows_local: [], chart_points_local: [], anomalies_local: [] });
+  expect(dropped).toEqual({
+    upload_events_local: ['202509'],
+    upload_rollup_1m_local: ['202509', '202512'],
+    upload_rollup_1h_local: [],
+    upload_rollup_all_1m_local: ['202509', '202512'],
+    upload_rollup_all_1h_local: [],
+    chart_windows_local: [],
+    chart_points_local: [],
+    anomalies_local: [],
+  });
 
   // Every replica of every shard that held rows: only kept partitions remain.
   const raw = await monthsOnEveryReplica('upload_events_local');
   expect(raw.flat().filter((p) => p === '202509')).toEqual([]);
   expect(new Set(raw.flat())).toEqual(new Set(['202512', '202611']));
   expect(new Set((await monthsOnEveryReplica('upload_rollup_1m_local')).flat())).toEqual(new Set(['202611']));
+  expect(new Set((await monthsOnEveryReplica('upload_rollup_all_1m_local')).flat())).toEqual(new Set(['202611']));
   expect(new Set((await monthsOnEveryReplica('upload_rollup_1h_local')).flat())).toEqual(new Set(['2025', '2026']));
 
   const again = await applyRetention(ch, db, new Date('2026-11-27T10:00:00Z'), log);

@@ -7,7 +7,7 @@ import { CLUSTER } from './migrate';
  * Retention without TTL (ClickHouse 18.16 has none): whole partitions older than each table's
  * horizon are dropped ON CLUSTER, so every shard and replica loses them together.
  * Raw events: one year online (monthly partitions; the month a year back is kept whole).
- * Minute rollups: 3 months. Hour rollups: 3 years (yearly partitions). Control charts and
+ * Minute rollups: 3 months. Hour rollups: 3 years (yearly partitions), with or without sellers. Control charts and
  * anomalies: one year, like the events they describe.
  */
 
@@ -17,6 +17,8 @@ export const RETENTION: RetentionRule[] = [
   { table: 'upload_events_local', unit: 'month', keep: 12 },
   { table: 'upload_rollup_1m_local', unit: 'month', keep: 3 },
   { table: 'upload_rollup_1h_local', unit: 'year', keep: 3 },
+  { table: 'upload_rollup_all_1m_local', unit: 'month', keep: 3 },
+  { table: 'upload_rollup_all_1h_local', unit: 'year', keep: 3 },
   { table: 'chart_windows_local', unit: 'month', keep: 12 },
   { table: 'chart_points_local', unit: 'month', keep: 12 },
   { table: 'anomalies_local', unit: 'month', keep: 12 },

@@ -75,13 +75,18 @@ test('failure rate per 5 minutes for one origin is ERROR among finished attempts
   expect(body.points.length).toBe(MINUTES / 5);
 });
 
-test('latency p50 for one seller follows the creating events, and a long range reads hourly rollups', async () => {
+test('latency p50 for one seller and p95 for all follow the creating events, and a long range reads hourly rollups', async () => {
   const top = events[0].data.company_id.toString();
   const { body } = await series({ metric: 'latency_p50', seller: top, step: '1800', ...window });
   const latencies = events.filter((e) => e.data.company_id.toString() === top && e.is_created).map((e) => Number(e.ts - e.up_ts) / 1e6).sort((a, b) => a - b);
   const median = latencies[Math.floor(latencies.length / 2)];
   expect(body.points).toHaveLength(1);
   expect(Math.abs(body.points[0].value! - median) / median).toBeLessThan(0.1);
+  // All sellers: the t-digest of the all-seller rollups.
+  const all = events.filter((e) => e.is_created).map((e) => Number(e.ts - e.up_ts) / 1e6).sort((a, b) => a - b);
+  const p95 = (await series({ metric: 'latency_p95', step: '1800', ...window })).body.points;
+  expect(p95).toHaveLength(1);
+  expect(Math.abs(p95[0].value! - all[Math.floor(all.length * 0.95)]) / all[Math.floor(all.length * 0.95)]).toBeLessThan(0.1);
   const month = await series({ metric: 'events', from: '2026-11-01T00:00:00Z', to: '2026-12-01T00:00:00Z' });
   expect(month.body.level).toBe('1h');
   expect(month.body.points.reduce((n, p) => n + (p.value ?? 0), 0)).toBe(events.length);

@@ -53,6 +53,13 @@ const VALUE: Record<Metric, string> = {
   latency_p99: 'quantilesIfMerge(0.5, 0.9, 0.95, 0.99)(latency_q)[4]',
 };
 
+// Without a seller the all-seller rollups answer (0005_all_seller_rollups.sql): their quantiles are t-digests.
+const ALL_SELLERS_QUANTILE: Partial<Record<Metric, string>> = {
+  latency_p50: 'quantilesTDigestIfMerge(0.5, 0.9, 0.95, 0.99)(latency_q)[1]',
+  latency_p95: 'quantilesTDigestIfMerge(0.5, 0.9, 0.95, 0.99)(latency_q)[3]',
+  latency_p99: 'quantilesTDigestIfMerge(0.5, 0.9, 0.95, 0.99)(latency_q)[4]',
+};
+
 export function seriesSql(db: string, q: SeriesQuery): { sql: string; level: '1m' | '1h'; step: number } {
   const { level, step } = plan(q);
   const where = [
@@ -62,7 +69,9 @@ export function seriesSql(db: string, q: SeriesQuery): { sql: string; level: '1m
     ...(q.country ? [`country = ${quoteString(q.country)}`] : []),
     ...(q.origin ? [`origin = ${quoteString(q.origin)}`] : []),
   ].join(' AND ');
-  const table = `${identifier(db)}.upload_rollup_${level}`;
+  const allSellers = q.seller === undefined;
+  const table = `${identifier(db)}.upload_rollup_${allSellers ? 'all_' : ''}${level}`;
+  const value = (allSellers && ALL_SELLERS_QUANTILE[q.metric]) || VALUE[q.metric];
   const bucket = `toDateTime(intDiv(toUInt32(minute), ${step}) * ${step})`;
   // Output columns are t, value, n: `events` would shadow the rollup column of that name.
   const sql =
@@ -71,7 +80,7 @@ export function seriesSql(db: string, q: SeriesQuery): { sql: string; level: '1m
         `SELECT t, ${VALUE.failure_rate} AS value, sum(countMerge_e) AS n FROM (
            SELECT ${bucket} AS t, event, countMerge(events) AS countMerge_e FROM ${table} WHERE ${where} GROUP BY t, event
          ) GROUP BY t ORDER BY t`
-      : `SELECT ${bucket} AS t, ${VALUE[q.metric]} AS value, countMerge(events) AS n FROM ${table} WHERE ${where} GROUP BY t ORDER BY t`;
+      : `SELECT ${bucket} AS t, ${value} AS value, countMerge(events) AS n FROM ${table} WHERE ${where} GROUP BY t ORDER BY t`;
   return { sql, level, step };
 }
 
