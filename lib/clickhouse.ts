@@ -3,10 +3,17 @@ import { createClient, type ClickHouseClient } from '@clickhouse/client';
 /**
  * The project's ClickHouse HTTP client. ClickHouse 18.16 closes idle keep-alive connections after
  * 3 s; sockets idle for 1 s are dropped first, and stale ones destroyed eagerly, so a request never
- * lands on a connection the server is closing ("socket hang up").
+ * lands on a connection the server is closing ("socket hang up"). `database`: where unqualified
+ * table names resolve (the server's default database otherwise).
  */
-export function createClickHouse(url: string): ClickHouseClient {
-  return createClient({ url, keep_alive: { enabled: true, idle_socket_ttl: 1000, eagerly_destroy_stale_sockets: true } });
+export function createClickHouse(url: string, database?: string, opts: { requestTimeoutMs?: number } = {}): ClickHouseClient {
+  return createClient({
+    url,
+    ...(database ? { database } : {}),
+    keep_alive: { enabled: true, idle_socket_ttl: 1000, eagerly_destroy_stale_sockets: true },
+    // Long statements (a rollup rebuild's INSERT ... SELECT) need more than the client's 30 s default.
+    ...(opts.requestTimeoutMs !== undefined ? { request_timeout: opts.requestTimeoutMs } : {}),
+  });
 }
 
 /** The rows of a SELECT, one object per row (64-bit integers arrive as strings). */

@@ -65,6 +65,7 @@ const envSchema = z.object({
   MAINTENANCE_PROBE_INTERVAL_S: z.coerce.number().positive().default(15),
   REPLAY_STATE_DIR: z.string().min(1).optional(),
   REPLAY_INSERT_ROWS: z.coerce.number().int().min(1).default(50_000),
+  REPLAY_FETCH_BYTES: z.coerce.number().int().min(1024).default(1_048_576),
   REPLAY_ROLLUP_CHUNK_ROWS: z.coerce.number().int().min(1).default(5_000_000),
   REPLAY_PROGRESS_INTERVAL_S: z.coerce.number().positive().default(5),
   ALERT_SLACK_WEBHOOK_URL: z.string().url().default('http://127.0.0.1:9097/slack'),
@@ -182,6 +183,8 @@ export interface ReplayConfig {
   stateDir: string;
   /** Rows gathered into one insert into upload_events. */
   insertRows: number;
+  /** Bytes fetched per partition and request (a batch). */
+  fetchBytes: number;
   /** Raw rows read by one rollup re-insert (a range of sellers within a month). */
   rollupChunkRows: number;
   progressIntervalMs: number;
@@ -261,6 +264,7 @@ export function serviceConfig(env: Env = loadEnv()): ServiceConfig {
     replay: {
       stateDir: path.resolve(env.REPLAY_STATE_DIR ?? path.join(REPO_ROOT, '.replay')),
       insertRows: env.REPLAY_INSERT_ROWS,
+      fetchBytes: env.REPLAY_FETCH_BYTES,
       rollupChunkRows: env.REPLAY_ROLLUP_CHUNK_ROWS,
       progressIntervalMs: env.REPLAY_PROGRESS_INTERVAL_S * 1000,
     },

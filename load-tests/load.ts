@@ -75,21 +75,19 @@ async function execute(scenario: Scenario, common: CommonOptions): Promise<void>
 
 const program = new Command('load').description('Load scenarios through the local stack (npm run stack:up first); reports under artifacts/load-tests/');
 
-withCommonOptions(
-  program
-    .command('steady')
-    .description('a constant rate, by default the production peak: 1,000 events/s for 10 minutes')
-    .option('--rate <events/s>', 'events per second', rate, STEADY_DEFAULTS.rate)
-    .option('--duration <d>', 'e.g. 1m, 10m', fmtSeconds(STEADY_DEFAULTS.seconds)),
-).action(async (o: CommonOptions & { rate: number; duration: string }) => execute(steadyScenario({ rate: o.rate, seconds: seconds(o.duration) }), o));
+/** steady and soak: one rate for one duration. */
+function constantRateCommand(name: string, description: string, defaults: { rate: number; seconds: number }, make: (o: { rate: number; seconds: number }) => Scenario): void {
+  withCommonOptions(
+    program
+      .command(name)
+      .description(description)
+      .option('--rate <events/s>', 'events per second', rate, defaults.rate)
+      .option('--duration <d>', 'e.g. 90s, 10m, 1h', fmtSeconds(defaults.seconds)),
+  ).action(async (o: CommonOptions & { rate: number; duration: string }) => execute(make({ rate: o.rate, seconds: seconds(o.duration) }), o));
+}
 
-withCommonOptions(
-  program
-    .command('soak')
-    .description('a constant rate for long, by default 1,000 events/s for 1 hour; memory of every process must stay flat')
-    .option('--rate <events/s>', 'events per second', rate, SOAK_DEFAULTS.rate)
-    .option('--duration <d>', 'e.g. 1h', fmtSeconds(SOAK_DEFAULTS.seconds)),
-).action(async (o: CommonOptions & { rate: number; duration: string }) => execute(soakScenario({ rate: o.rate, seconds: seconds(o.duration) }), o));
+constantRateCommand('steady', 'a constant rate, by default the production peak: 1,000 events/s for 10 minutes', STEADY_DEFAULTS, steadyScenario);
+constantRateCommand('soak', 'a constant rate for long, by default 1,000 events/s for 1 hour; memory of every process must stay flat', SOAK_DEFAULTS, soakScenario);
 
 withCommonOptions(
   program

@@ -75,6 +75,8 @@ const isEmpty = (rows: LiveRows): boolean => Object.values(rows).every((list: un
 class LiveStream {
   private cursor = new LiveCursor(LIVE_OVERLAP_S);
   private snapshotDue = true;
+  /** Reads failed in a row; the first is retried quietly (ClickHouse drops a keep-alive connection now and then). */
+  private failures = 0;
   private failing = false;
   private stopped = false;
   private timer?: NodeJS.Timeout;
@@ -109,6 +111,7 @@ class LiveStream {
     try {
       const rows = await readLive(clickhouse, database, this.sub, this.cursor.since);
       if (this.stopped) return;
+      this.failures = 0;
       const fresh = this.fresh(rows);
       if (this.snapshotDue) {
         sendEvent(this.res, 'snapshot', { ...this.sub, ...fresh, now: Math.floor(Date.now() / 1000) });
@@ -120,16 +123,21 @@ class LiveStream {
       }
     } catch (err) {
       if (this.stopped) return;
-      const error = clickhouseProblem(err);
-      if (!this.failing) log.warn({ err, stream: this.sub.stream }, 'live stream: ClickHouse read failed; retrying');
-      this.failing = true;
-      // Start over once ClickHouse is back: a fresh snapshot covers whatever was missed meanwhile.
-      this.cursor = new LiveCursor(LIVE_OVERLAP_S);
-      this.snapshotDue = true;
-      sendEvent(this.res, 'status', { ok: false, error, retryInMs: RETRY_MS });
-      delay = RETRY_MS;
+      this.failures += 1;
+      // A single failure is retried at the next poll, from the same cursor (nothing lost); the second in a row is reported.
+      if (this.failures >= 2) this.fail(err);
+      delay = this.failures >= 2 ? RETRY_MS : this.options.pollMs;
     }
     if (!this.stopped) this.timer = setTimeout(() => void this.poll(), delay);
+  }
+
+  private fail(err: unknown): void {
+    if (!this.failing) this.options.log.warn({ err, stream: this.sub.stream }, 'live stream: ClickHouse read failed; retrying');
+    this.failing = true;
+    // Start over once ClickHouse is back: a fresh snapshot covers whatever was missed meanwhile.
+    this.cursor = new LiveCursor(LIVE_OVERLAP_S);
+    this.snapshotDue = true;
+    sendEvent(this.res, 'status', { ok: false, stream: this.sub.stream, error: clickhouseProblem(err), retryInMs: RETRY_MS });
   }
 
   private fresh(rows: LiveRows): LiveRows {

@@ -21,8 +21,11 @@ export interface LiveSubscription {
 
 export interface LiveRows { points: ChartPoint[]; breaches: Anomaly[]; anomalies: Anomaly[]; windows: ChartWindow[] }
 
+/** Windows stamped further ahead of the clock than this came from a wrong clock: left off the live page. */
+const MAX_AHEAD_S = 3600;
+
 export async function readLive(client: ClickHouseClient, db: string, sub: LiveSubscription, since: number | undefined): Promise<LiveRows> {
-  const range = { stream: sub.stream, from: sub.from, since };
+  const range = { stream: sub.stream, from: sub.from, to: Math.floor(Date.now() / 1000) + MAX_AHEAD_S, since };
   const seller = sub.chart === 'seller' ? sub.dimension : undefined;
   const [points, breaches, anomalies, windows] = await Promise.all([
     sub.chart === 'seller' ? [] : queryChartPoints(client, db, { ...range, chart: sub.chart, dimension: sub.dimension ?? 'global' }),

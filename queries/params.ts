@@ -30,7 +30,6 @@ export type DimensionChartName = z.output<typeof dimensionChart>;
 
 const ANOMALY_CHARTS = [...DIMENSION_CHARTS, ...SELLER_CHARTS] as const;
 export const anomalyChart = z.enum(ANOMALY_CHARTS, { error: `must be one of ${ANOMALY_CHARTS.join(', ')}` });
-export { SELLER_CHARTS };
 
 /** What the live page can draw: a dimension's control chart, or the seller drill-down (its breaches). */
 const PAGE_CHARTS = [...DIMENSION_CHARTS, 'seller'] as const;

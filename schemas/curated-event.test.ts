@@ -1,4 +1,5 @@
-import { sampleEvent } from './event-fixtures';
+import { createTraffic } from '../producers/simulator/model';
+import { eventJson, sampleEvent } from './event-fixtures';
 import { curate, curatedRow, eventKey } from './curated-event';
 
 test('derived columns: seller, latency, media, UTC minute and date', () => {
@@ -22,4 +23,11 @@ test('the JSONEachRow line keeps 64-bit values exact', () => {
   expect(line).toContain('"ts":1764212345123456789');
   expect(line).toContain('"seller_id":9007199254740993');
   expect(line).not.toContain('\n');
+});
+
+test('the hand-written line is exactly what the general serializer writes, for simulated events and awkward text', () => {
+  const events = [...createTraffic({ seed: 4, start: 1764212345123456789n, rate: 50 }).takeUntil(1764212345123456789n + 60_000_000_000n)];
+  events.push(sampleEvent({ attempt_id: 'quote " backslash \\ tab \t', origin: 'ünïcode-😀', data: { company_id: 18446744073709551615n, info: '{"a":"\u0000\n"}', media: [] } }));
+  for (const e of events) expect(curatedRow(curate(e))).toBe(eventJson(curate(e)));
+  expect(events.length).toBeGreaterThan(1000);
 });

@@ -1,5 +1,5 @@
 import crypto from 'node:crypto';
-import { eventJson, type EventType, type UploadEvent } from './upload-event';
+import type { EventType, UploadEvent } from './upload-event';
 
 /**
  * The curated form of an upload event: what the curate stage writes to the curated topic as
@@ -60,5 +60,13 @@ export function curate(e: UploadEvent): CuratedEvent {
   };
 }
 
-/** One JSONEachRow line. */
-export const curatedRow = (c: CuratedEvent): string => eventJson(c);
+const str = JSON.stringify;
+
+/**
+ * One JSONEachRow line: the same text as eventJson(c) (a test compares them), written field by field
+ * because the general serializer took a third of the curate stage's time per event.
+ */
+export const curatedRow = (c: CuratedEvent): string =>
+  `{"event_key":${c.event_key},"id":${c.id},"event":${str(c.event)},"attempt_id":${str(c.attempt_id)},"is_created":${c.is_created},"origin":${str(c.origin)},` +
+  `"up_ts":${c.up_ts},"ts":${c.ts},"country":${str(c.country)},"seller_id":${c.seller_id},"info":${str(c.info)},"media_count":${c.media_count},` +
+  `"media_bytes":${c.media_bytes},"latency_ms":${str(c.latency_ms)},"event_time":${c.event_time},"event_minute":${c.event_minute},"event_date":${str(c.event_date)}}`;

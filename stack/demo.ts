@@ -27,6 +27,7 @@ async function main(): Promise<void> {
   const status = await stackUp(stackConfig(loadEnv()), log);
   const endpoints = {
     gateway: status.components.gateway.url,
+    livePage: status.components.api.livePage,
     kafka: status.components.kafka.bootstrap,
     schemaRegistry: status.components.schemaRegistry.url,
     clickhouse: status.components.clickhouse.http,

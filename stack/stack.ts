@@ -9,7 +9,7 @@ import { CLICKHOUSE_CLUSTER, clickhouseProcesses } from './components/clickhouse
 import { kafkaProcesses } from './components/kafka';
 import { alertmanagerProcesses, prometheusProcesses } from './components/monitoring';
 import { registryProcesses, registryUrl } from './components/registry';
-import { anomalyProcesses, apiProcesses, apiUrl, curateProcesses, gatewayProcesses, gatewayUrl, maintenanceProcesses } from './components/services';
+import { anomalyProcesses, apiProcesses, apiUrl, curateProcesses, gatewayProcesses, gatewayUrl, livePageUrl, maintenanceProcesses } from './components/services';
 import { zookeeperProcesses } from './components/zookeeper';
 import { installStack } from './install';
 import { bootstrapServers, layoutFor, zookeeperConnect, type StackLayout } from './layout';
@@ -110,7 +110,7 @@ export interface StackStatus {
     prometheus: ComponentStatus & { url: string };
     alertmanager: ComponentStatus & { url: string };
     gateway: ComponentStatus & { url: string };
-    api: ComponentStatus & { url: string };
+    api: ComponentStatus & { url: string; livePage: string };
     maintenance: ComponentStatus & { metrics: string };
     curate: ComponentStatus & { metrics: string };
     anomaly: ComponentStatus & { metrics: string };
@@ -151,7 +151,7 @@ export async function stackStatus(config: StackConfig): Promise<StackStatus> {
       prometheus: { url: `http://127.0.0.1:${layout.prometheus.port}`, ...of('prometheus') },
       alertmanager: { url: `http://127.0.0.1:${layout.alertmanager.port}`, ...of('alertmanager') },
       gateway: { url: gatewayUrl(layout), ...of('gateway') },
-      api: { url: apiUrl(layout), ...of('api') },
+      api: { url: apiUrl(layout), livePage: livePageUrl(layout), ...of('api') },
       maintenance: { metrics: `http://127.0.0.1:${layout.maintenance.port}/metrics`, ...of('maintenance') },
       curate: { metrics: `http://127.0.0.1:${layout.curate.port}/metrics`, ...of('curate') },
       anomaly: { metrics: `http://127.0.0.1:${layout.anomaly.port}/metrics`, ...of('anomaly-worker') },

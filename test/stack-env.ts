@@ -11,6 +11,25 @@ export async function testStack(): Promise<TestStack> {
   return { layout: layoutFor(config), status: await stackStatus(config) };
 }
 
+/** Environment that points a project service started by a test (spawnService) at the running stack. */
+export const serviceEnv = (status: StackStatus): Record<string, string> => ({
+  KAFKA_BROKERS: status.components.kafka.bootstrap,
+  SCHEMA_REGISTRY_URL: status.components.schemaRegistry.url,
+  ZOOKEEPER_CONNECT: status.components.zookeeper.connect,
+  CLICKHOUSE_URL: status.components.clickhouse.http[0],
+  SERVICE_HOST: '127.0.0.1',
+});
+
+/** An anomaly worker on a raw topic, groups and output topics of its own, named from `id`. */
+export const anomalyWorkerEnv = (id: string): Record<string, string> => ({
+  UPLOAD_EVENTS_TOPIC: `${id}.raw`,
+  ANOMALY_GROUP: `${id}.group`,
+  ANOMALY_PARTIALS_TOPIC: `${id}.partials`,
+  ANOMALIES_TOPIC: `${id}.anomalies`,
+  // The rollups hold the default stream only: sellers' baselines start empty on another topic.
+  ANOMALY_SELLER_HISTORY: 'none',
+});
+
 /** Names unique to one test file and run, so files never share topics or tables. */
 export const uniqueName = (prefix: string): string => `${prefix}_${Date.now().toString(36)}_${crypto.randomBytes(3).toString('hex')}`;
 

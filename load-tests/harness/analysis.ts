@@ -8,7 +8,16 @@ import type { StoredCount } from './stored-events';
 
 /** The figures of a run, computed from what the sampler, the load and the freshness probe recorded. */
 
-export interface PhaseRecord { name: string; rate: number; batch: number; startedAt: number; endedAt: number; totals: PhaseTotals }
+export interface PhaseRecord {
+  name: string;
+  /** Events/s offered and the planned length: a phase whose answers come too slowly runs longer at a lower rate. */
+  rate: number;
+  plannedSeconds: number;
+  batch: number;
+  startedAt: number;
+  endedAt: number;
+  totals: PhaseTotals;
+}
 
 export interface RunRecord {
   scenario: string;
@@ -46,13 +55,14 @@ export interface StageCost { processes: string[]; cpuBaseline?: number; cpuLoad?
 export interface RunFigures {
   seconds: number;
   load: { offeredRate: number; requests: number; acceptedEvents: number; acceptedRate: number; seconds: number };
-  phases: { name: string; offeredRate: number; batch: number; seconds: number; acceptedRate: number; latency: Distribution; freshness: FreshnessSummary }[];
+  phases: { name: string; offeredRate: number; plannedSeconds: number; batch: number; seconds: number; acceptedRate: number; latency: Distribution; freshness: FreshnessSummary }[];
   latency: Distribution;
   freshness: FreshnessSummary;
   lag: Record<string, { max?: number; end?: number; trend?: LagTrend }>;
   errors: Record<string, number>;
   unknownOutcome: number;
-  stored?: StoredCount & { accepted: number; lost: number; duplicates: number };
+  /** `unconfirmed`: stored events beyond those accepted, from requests whose answer never came (a stop, a timeout). */
+  stored?: StoredCount & { accepted: number; lost: number; duplicates: number; unconfirmed: number };
   processes: Record<string, ProcessFigures>;
   machineCpu: { baseline?: number; load?: number; otherLoad?: number };
   stageCosts: Record<string, StageCost>;
@@ -106,7 +116,6 @@ function processFigures(run: RunRecord, load: Sample[], baseline: Sample[]): Rec
  * (work on a backlog counts), over the events accepted.
  */
 function stageCosts(run: RunRecord, procs: Record<string, ProcessFigures>, acceptedEvents: number, acceptedRate: number): Record<string, StageCost> {
-  const afterStart = run.samples.filter((s) => s.phase !== BASELINE && s.phase !== 'idle');
   const out: Record<string, StageCost> = {};
   for (const [stage, components] of Object.entries(STAGES)) {
     const names = run.processes.filter((p) => components.includes(p.component)).map((p) => p.name);
@@ -120,10 +129,12 @@ function stageCosts(run: RunRecord, procs: Record<string, ProcessFigures>, accep
     let netCoreSeconds: number | undefined;
     if (cpuBaseline !== undefined) {
       netCoreSeconds = 0;
-      for (let i = 1; i < afterStart.length; i++) {
-        const dt = (afterStart[i].at - afterStart[i - 1].at) / 1000;
-        const cpu = names.reduce((a, n) => a + (afterStart[i].cpuPercent[n] ?? 0), 0);
-        netCoreSeconds += ((cpu - cpuBaseline) / 100) * dt;
+      // A sample's CPU is that of the interval since the sample before it.
+      for (let i = 1; i < run.samples.length; i++) {
+        const s = run.samples[i];
+        if (s.phase === BASELINE || s.phase === 'idle') continue;
+        const cpu = names.reduce((a, n) => a + (s.cpuPercent[n] ?? 0), 0);
+        netCoreSeconds += ((cpu - cpuBaseline) / 100) * ((s.at - run.samples[i - 1].at) / 1000);
       }
     }
     out[stage] = {
@@ -174,6 +185,7 @@ export function analyse(run: RunRecord): RunFigures {
       return {
         name: p.name,
         offeredRate: p.rate,
+        plannedSeconds: p.plannedSeconds,
         batch: p.batch,
         seconds,
         acceptedRate: ((p.totals.byStatus['202'] ?? 0) * p.batch) / seconds,
@@ -186,7 +198,7 @@ export function analyse(run: RunRecord): RunFigures {
     lag,
     errors,
     unknownOutcome: loadPhases.reduce((a, p) => a + p.totals.unknownOutcome, 0),
-    stored: run.stored ? { ...run.stored, accepted, lost: Math.max(0, accepted - run.stored.distinct), duplicates: run.stored.rows - run.stored.distinct } : undefined,
+    stored: run.stored ? { ...run.stored, accepted, lost: Math.max(0, accepted - run.stored.distinct), duplicates: run.stored.rows - run.stored.distinct, unconfirmed: Math.max(0, run.stored.distinct - accepted) } : undefined,
     processes,
     machineCpu: {
       baseline: mean(definedValues(baseline.map((s) => s.machineCpuPercent))),

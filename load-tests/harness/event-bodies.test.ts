@@ -53,3 +53,15 @@ test('a bad batch or run tag is refused with the reason', () => {
   expect(() => new EventBodies({ runTag: 'lt-x', batch: 0, markerEveryMs: 100 })).toThrow(/batch must be a positive integer/);
   expect(() => new EventBodies({ runTag: "x'; DROP", batch: 1, markerEveryMs: 100 })).toThrow(/run tag/);
 });
+
+test('markers keep their rate when bodies come in bursts slightly faster than the marker interval', () => {
+  let now = 1_764_212_345_000;
+  const bodies = new EventBodies({ runTag: 'lt-test-3', batch: 1, markerEveryMs: 100, nowMs: () => now });
+  let markers = 0;
+  // A burst of 5 bodies every 99 ms for 3 s.
+  for (let burst = 0; burst < 30; burst++, now += 95) {
+    for (let i = 0; i < 5; i++, now += 1) if (bodies.next().marker !== undefined) markers++;
+  }
+  expect(markers).toBeGreaterThanOrEqual(29);
+  expect(markers).toBeLessThanOrEqual(30);
+});

@@ -31,13 +31,14 @@ export class EventBodies {
   private readonly traffic: Traffic;
   private readonly nowMs: () => number;
   private lastTs = 0n;
-  private nextMarkerMs = 0;
+  private nextMarkerMs: number;
 
   constructor(private readonly opts: EventBodiesOptions) {
     if (!Number.isInteger(opts.batch) || opts.batch < 1) throw new RangeError(`batch must be a positive integer, got ${opts.batch}`);
     if (!/^[a-z0-9-]{1,40}$/.test(opts.runTag)) throw new RangeError(`run tag "${opts.runTag}" must be 1-40 of [a-z0-9-]`);
     this.nowMs = opts.nowMs ?? Date.now;
-    const start = BigInt(this.nowMs()) * 1_000_000n;
+    this.nextMarkerMs = this.nowMs();
+    const start = BigInt(this.nextMarkerMs) * 1_000_000n;
     // A flat profile: the scenario sets the rate, the model only shapes the events.
     this.traffic = createTraffic({ seed: opts.seed ?? 1, start, diurnalAmplitude: 0, weekendFactor: 1 });
   }
@@ -45,7 +46,8 @@ export class EventBodies {
   next(): Body {
     const nowMs = this.nowMs();
     const marker = nowMs >= this.nextMarkerMs;
-    if (marker) this.nextMarkerMs = nowMs + this.opts.markerEveryMs;
+    // On a schedule rather than `markerEveryMs` after the last one, so jitter of the send times does not thin out the markers.
+    if (marker) this.nextMarkerMs = Math.max(this.nextMarkerMs + this.opts.markerEveryMs, nowMs);
     const lines: string[] = [];
     let markerTs: bigint | undefined;
     for (let i = 0; i < this.opts.batch; i++) {

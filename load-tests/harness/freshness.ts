@@ -1,5 +1,6 @@
 import { setTimeout as sleep } from 'node:timers/promises';
 import type { ClickHouseClient } from '@clickhouse/client';
+import { queryRows } from '../../lib/clickhouse';
 import { quoteString } from '../../lib/sql';
 import { distribution, type Distribution } from './stats';
 
@@ -72,12 +73,12 @@ export class FreshnessTracker {
     const keys = [...this.pending.keys()].slice(0, this.opts.maxPerQuery ?? 2000);
     const column = this.opts.keyColumn;
     try {
-      const rs = await this.opts.clickhouse.query({
-        query: `SELECT DISTINCT toString(${column}) AS key FROM ${this.opts.database}.upload_events WHERE ${this.opts.where} AND toString(${column}) IN (${keys.map(quoteString).join(',')})`,
-        format: 'JSONEachRow',
-      });
+      const rows = await queryRows<{ key: string }>(
+        this.opts.clickhouse,
+        `SELECT DISTINCT toString(${column}) AS key FROM ${this.opts.database}.upload_events WHERE ${this.opts.where} AND toString(${column}) IN (${keys.map(quoteString).join(',')})`,
+      );
       const now = Date.now();
-      for (const { key } of await rs.json<{ key: string }>()) {
+      for (const { key } of rows) {
         const marker = this.pending.get(key);
         if (marker) {
           marker.seenAtMs = now;

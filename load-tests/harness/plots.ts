@@ -10,6 +10,8 @@ export interface Plot { title: string; yName: string; series: PlotSeries[]; band
 const WIDTH = 1200;
 const HEIGHT = 460;
 const LEGEND_ROW = 22;
+/** Enough distinct colours for every process of the cluster topology (echarts' own palette has 9). */
+const PALETTE = ['#1f77b4', '#ff7f0e', '#2ca02c', '#d62728', '#9467bd', '#8c564b', '#e377c2', '#7f7f7f', '#bcbd22', '#17becf', '#393b79', '#e7ba52', '#637939', '#ad494a', '#6b6ecf', '#8ca252', '#843c39', '#7b4173', '#3182bd', '#000000'];
 
 /** Rows the legend takes at the bottom: a rough width of each entry (symbol, gap, ~7 px a character). */
 const legendRows = (plot: Plot) => Math.max(1, Math.ceil(plot.series.reduce((w, s) => w + 40 + 7 * s.name.length, 0) / (WIDTH - 60)));
@@ -19,6 +21,7 @@ export function plotSvg(plot: Plot): string {
   try {
     chart.setOption({
       animation: false,
+      color: PALETTE,
       backgroundColor: '#ffffff',
       title: { text: plot.title, left: 'center', top: 6, textStyle: { fontSize: 15 } },
       legend: { bottom: 4, left: 'center', type: 'plain', textStyle: { fontSize: 11 } },

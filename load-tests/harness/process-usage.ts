@@ -1,6 +1,9 @@
 import fs from 'node:fs';
 import pidusage from 'pidusage';
-import type { StackStatus } from '../../stack/stack';
+import type { StackConfig } from '../../lib/config';
+import { layoutFor } from '../../stack/layout';
+import { runningPid } from '../../stack/processes';
+import { startGroups, type StackStatus } from '../../stack/stack';
 
 /**
  * CPU and memory of every process of the stack, found through its pid file (stack:status), plus
@@ -18,6 +21,12 @@ export function stackProcesses(status: StackStatus): WatchedProcess[] {
   return Object.entries(status.components).flatMap(([component, c]) =>
     c.instances.flatMap((i) => (i.pid === null ? [] : [{ name: i.name, component, pid: i.pid }])),
   );
+}
+
+/** The current pid of every instance of the stack, by instance name, from its pid file: an instance restarted during a run is followed to its new process. */
+export function stackPids(config: StackConfig): () => Map<string, number | undefined> {
+  const specs = startGroups(layoutFor(config)).flat();
+  return () => new Map(specs.map((spec) => [spec.name, runningPid(spec)]));
 }
 
 /** Pids whose process group is led by one of `leaders`, by leader. */
@@ -61,9 +70,14 @@ export class MachineCpu {
 export class ProcessUsage {
   private members = new Map<number, number[]>();
   private membersAt = 0;
-  private last = new Map<string, { cpuMs: number; at: number }>();
+  private last = new Map<string, { pid: number; cpuMs: number; at: number }>();
 
-  constructor(private readonly processes: WatchedProcess[], private readonly refreshMembersMs = 5000) {}
+  /** `currentPids` names the pid of each process now (by name); checked with the process groups every `refreshMs`. */
+  constructor(
+    private readonly processes: WatchedProcess[],
+    private readonly currentPids?: () => Map<string, number | undefined>,
+    private readonly refreshMs = 5000,
+  ) {}
 
   get watched(): WatchedProcess[] {
     return this.processes;
@@ -72,17 +86,20 @@ export class ProcessUsage {
   /** One reading per process; the first call gives CPU null (there is no earlier reading to compare with). */
   async read(): Promise<Record<string, ProcessReading>> {
     const now = Date.now();
-    if (now - this.membersAt > this.refreshMembersMs) {
-      this.members = groupMembers(this.processes.filter((p) => p.pid !== process.pid).map((p) => p.pid));
+    if (now - this.membersAt > this.refreshMs) {
+      const pids = this.currentPids?.();
+      for (const p of this.processes) if (pids?.has(p.name)) p.pid = pids.get(p.name) ?? 0;
+      this.members = groupMembers(this.processes.filter((p) => p.pid > 0 && p.pid !== process.pid).map((p) => p.pid));
       this.members.set(process.pid, [process.pid]);
       this.membersAt = now;
     }
     const out: Record<string, ProcessReading> = {};
     await Promise.all(
       this.processes.map(async (p) => {
-        const stats = await Promise.allSettled((this.members.get(p.pid) ?? [p.pid]).map((pid) => pidusage(pid)));
+        const stats = p.pid > 0 ? await Promise.allSettled((this.members.get(p.pid) ?? [p.pid]).map((pid) => pidusage(pid))) : [];
         const ok = stats.flatMap((s) => (s.status === 'fulfilled' ? [s.value] : []));
-        const leaderAlive = stats[0]?.status === 'fulfilled';
+        // Not running (or a zombie being reaped): no reading rather than zeros.
+        const leaderAlive = stats[0]?.status === 'fulfilled' && stats[0].value.memory > 0;
         if (!leaderAlive) {
           out[p.name] = { cpuPercent: null, rssBytes: null };
           this.last.delete(p.name);
@@ -91,9 +108,9 @@ export class ProcessUsage {
         const cpuMs = ok.reduce((a, s) => a + s.ctime, 0);
         const rssBytes = ok.reduce((a, s) => a + s.memory, 0);
         const before = this.last.get(p.name);
-        this.last.set(p.name, { cpuMs, at: now });
-        // A group member that ended takes its CPU time with it: never report a negative share.
-        const cpuPercent = before && now > before.at ? Math.max(0, ((cpuMs - before.cpuMs) / (now - before.at)) * 100) : null;
+        this.last.set(p.name, { pid: p.pid, cpuMs, at: now });
+        // A group member that ended takes its CPU time with it: never report a negative share. A new pid starts afresh.
+        const cpuPercent = before && before.pid === p.pid && now > before.at ? Math.max(0, ((cpuMs - before.cpuMs) / (now - before.at)) * 100) : null;
         out[p.name] = { cpuPercent, rssBytes };
       }),
     );
@@ -105,7 +122,8 @@ export class ProcessUsage {
     pidusage.clear();
   }
 
-  static withLoadGenerator(processes: WatchedProcess[]): ProcessUsage {
-    return new ProcessUsage([...processes, { name: LOAD_GENERATOR, component: LOAD_GENERATOR, pid: process.pid }]);
+  /** The stack's processes, followed through their pid files, and this process as the load generator. */
+  static forStack(status: StackStatus, config: StackConfig): ProcessUsage {
+    return new ProcessUsage([...stackProcesses(status), { name: LOAD_GENERATOR, component: LOAD_GENERATOR, pid: process.pid }], stackPids(config));
   }
 }

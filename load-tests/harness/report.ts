@@ -92,10 +92,13 @@ export function summaryMarkdown(run: RunRecord, f: RunFigures, ctx: RunContext, 
   }
   L.push(`| **all load** | ${n0(f.load.offeredRate)} | | ${f.load.seconds.toFixed(1)} | ${n0(f.load.acceptedRate)} | ${ms(f.latency.p50)} / ${ms(f.latency.p95)} / ${ms(f.latency.p99)} / ${ms(f.latency.max)} | ${ms(f.freshness.p50)} / ${ms(f.freshness.p99)} / ${ms(f.freshness.max)} (${f.freshness.markers}, ${f.freshness.missing}) |`, '');
   L.push(`Requests sent: ${n0(f.load.requests)}; events accepted: ${n0(f.load.acceptedEvents)}.`, '');
+  for (const p of f.phases.filter((ph) => ph.seconds > ph.plannedSeconds * 1.1 + 2)) {
+    L.push(`**${p.name} could not be offered at ${n0(p.offeredRate)} events/s:** its ${p.plannedSeconds} s of requests took ${p.seconds.toFixed(0)} s (${n0(p.acceptedRate)} events/s), because answers came too slowly for the connections (each waits for its answer before the next request).`, '');
+  }
 
   L.push('## Stored and errors', '');
   if (f.stored) {
-    L.push(`- accepted by the gateway: ${n0(f.stored.accepted)} events; in ClickHouse: ${n0(f.stored.distinct)} distinct (${n0(f.stored.rows)} rows); **lost ${n0(f.stored.lost)}, duplicated ${n0(f.stored.duplicates)}**`);
+    L.push(`- accepted by the gateway: ${n0(f.stored.accepted)} events; in ClickHouse: ${n0(f.stored.distinct)} distinct (${n0(f.stored.rows)} rows); **lost ${n0(f.stored.lost)}, duplicated ${n0(f.stored.duplicates)}**${f.stored.unconfirmed > 0 ? `; ${n0(f.stored.unconfirmed)} more than accepted, from requests whose answer never came` : ''}`);
   } else {
     L.push('- stored events were not counted (the run was stopped before the drain)');
   }
@@ -104,9 +107,11 @@ export function summaryMarkdown(run: RunRecord, f: RunFigures, ctx: RunContext, 
   L.push(`- requests without an answer (outcome unknown): ${n0(f.unknownOutcome)}`, '');
 
   L.push('## Consumer lag', '');
-  L.push('| group | max | at end | floor per commit period (trend) | growing |', '|---|---|---|---|---|');
+  L.push('Growing: the floor of the lag (its minimum per commit period) rose by more than 2 % of the events offered meanwhile.', '');
+  L.push('| group | max | at end | floor, first -> last commit period | growing |', '|---|---|---|---|---|');
   for (const [g, l] of Object.entries(f.lag)) {
-    L.push(`| ${g} | ${n0(l.max)} | ${n0(l.end)} | ${l.trend ? l.trend.floors.map(n0).join(' -> ') : 'too short to judge'} (period ${run.lagPeriodsS[g]} s) | ${l.trend ? (l.trend.growing ? '**yes**' : 'no') : 'n/a'} |`);
+    const floors = l.trend ? `${n0(l.trend.floors[0])} -> ${n0(l.trend.floors[l.trend.floors.length - 1])} (${l.trend.floors.length} periods of ${run.lagPeriodsS[g]} s)` : `too short to judge (period ${run.lagPeriodsS[g]} s)`;
+    L.push(`| ${g} | ${n0(l.max)} | ${n0(l.end)} | ${floors} | ${l.trend ? (l.trend.growing ? '**yes**' : 'no') : 'n/a'} |`);
   }
   L.push('');
 

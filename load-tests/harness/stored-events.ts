@@ -1,4 +1,5 @@
 import type { ClickHouseClient } from '@clickhouse/client';
+import { queryRows } from '../../lib/clickhouse';
 import { quoteString } from '../../lib/sql';
 
 /**
@@ -10,11 +11,10 @@ import { quoteString } from '../../lib/sql';
 export interface StoredCount { rows: number; distinct: number }
 
 export async function countStored(ch: ClickHouseClient, database: string, attemptPrefix: string): Promise<StoredCount> {
-  const rs = await ch.query({
-    query: `SELECT count() AS rows, uniqExact(event_key) AS distinct_events FROM ${database}.upload_events
+  const [row] = await queryRows<{ rows: string; distinct_events: string }>(
+    ch,
+    `SELECT count() AS rows, uniqExact(event_key) AS distinct_events FROM ${database}.upload_events
       WHERE event_date >= today() - 1 AND startsWith(attempt_id, ${quoteString(attemptPrefix)})`,
-    format: 'JSONEachRow',
-  });
-  const [row] = await rs.json<{ rows: string; distinct_events: string }>();
+  );
   return { rows: Number(row.rows), distinct: Number(row.distinct_events) };
 }

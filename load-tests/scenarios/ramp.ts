@@ -7,12 +7,15 @@ import type { Scenario, ScenarioContext } from './runner';
 /**
  * `ramp`: steps the rate up until a service level breaks and reports the highest rate sustained.
  * Each step is judged on its own: p99 ingest latency of its requests, p99 freshness of its markers
- * (one not seen 5 s after it was sent already breaks it), and the lag trend of every group over
- * the step after its first `settleSeconds`. The step must hold two commit periods of the slowest
+ * (one not seen 5 s after it was sent already breaks it), the lag trend of every group over the
+ * step after its first `settleSeconds`, no failed request, and at least 90 % of the rate accepted. The step must hold two commit periods of the slowest
  * group (the anomaly worker's: a chart window plus lateness), or that group is not judged.
  */
 
 export const RAMP_DEFAULTS = { startRate: 1000, step: 1000, stepSeconds: 180, maxRate: 20000, settleSeconds: 10 } as const;
+
+/** A step sustains its rate when it accepts at least this share of it. */
+export const SUSTAINED_SHARE = 0.9;
 
 export interface RampOptions { startRate: number; step: number; stepSeconds: number; maxRate: number; settleSeconds: number }
 
@@ -39,9 +42,11 @@ async function judgeStep(ctx: ScenarioContext, name: string, rate: number, opts:
   const freshness = freshnessOf(judgeableMarkers(markersIn(ctx.freshness.all(), phase.startedAt, phase.endedAt), Date.now()));
   const errors = phase.totals.sent - (phase.totals.byStatus['202'] ?? 0);
   const verdict = judge({ ingestP99Ms: latency.p99, freshnessP99Ms: freshness.p99, lag: lagTrends(settled, periods, rate) });
-  if (errors > 0) verdict.broken.push(`${errors} requests failed`);
-  verdict.ok = verdict.broken.length === 0;
   const acceptedRate = ((phase.totals.byStatus['202'] ?? 0) * phase.batch) / ((phase.endedAt - phase.startedAt) / 1000);
+  if (errors > 0) verdict.broken.push(`${errors} requests failed`);
+  // Answers too slow to keep the rate: the step ran longer at a lower rate than it offered.
+  if (acceptedRate < SUSTAINED_SHARE * rate) verdict.broken.push(`accepted only ${Math.round(acceptedRate)} events/s`);
+  verdict.ok = verdict.broken.length === 0;
   return { rate, acceptedRate, latencyP99Ms: latency.p99, freshnessP99Ms: freshness.p99, errors, verdict };
 }
 

@@ -3,7 +3,7 @@ import path from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import type pino from 'pino';
 import { createClickHouse } from '../../lib/clickhouse';
-import { loadEnv, REPO_ROOT, serviceConfig, type ServiceConfig } from '../../lib/config';
+import { loadEnv, REPO_ROOT, serviceConfig, stackConfig, type ServiceConfig } from '../../lib/config';
 import { createKafka } from '../../lib/kafka';
 import { quoteString, uint64 } from '../../lib/sql';
 import { pipelineLagTargets } from '../../consumers/maintenance/lag-probe';
@@ -13,7 +13,7 @@ import { ConsumerLags } from '../harness/consumer-lags';
 import { EventBodies, PROBE_SELLER } from '../harness/event-bodies';
 import { FreshnessTracker } from '../harness/freshness';
 import { runLoadPhase } from '../harness/gateway-load';
-import { ProcessUsage, stackProcesses } from '../harness/process-usage';
+import { ProcessUsage } from '../harness/process-usage';
 import { writeReport, type RunContext, type ScenarioSection } from '../harness/report';
 import { Sampler, type Sample } from '../harness/sampler';
 import { countStored, type StoredCount } from '../harness/stored-events';
@@ -70,10 +70,30 @@ export function lagPeriods(config: ServiceConfig): Record<string, number> {
   };
 }
 
+/** Load goes to this machine only: refuses a stack whose endpoints are not on the loopback interface. */
+export function assertLoopback(endpoints: string[]): void {
+  for (const e of endpoints) {
+    const host = /^[a-z]+:\/\//.test(e) ? new URL(e).hostname : e.replace(/:\d+$/, '');
+    if (!/^(127\.\d+\.\d+\.\d+|localhost|\[::1\])$/.test(host)) throw new Error(`load tests talk only to this machine, but ${e} is not a loopback address`);
+  }
+}
+
+/** Waits until every accepted event is stored and every marker seen, or `seconds` passed; the last count. */
+async function drain(count: () => Promise<StoredCount>, accepted: number, freshness: FreshnessTracker, seconds: number): Promise<StoredCount | undefined> {
+  const end = Date.now() + seconds * 1000;
+  await sleep(Math.min(3000, seconds * 1000));
+  for (;;) {
+    const stored = await count().catch(() => undefined);
+    if ((stored && stored.distinct >= accepted && freshness.pendingCount === 0) || Date.now() >= end) return stored;
+    await sleep(2000);
+  }
+}
+
 const abortableSleep = (ms: number, signal: AbortSignal) => sleep(ms, undefined, { signal }).catch(() => undefined);
 
 export async function runScenario(scenario: Scenario, opts: RunOptions): Promise<RunResult> {
   const stack = await runningStack();
+  assertLoopback([stack.components.gateway.url, ...stack.components.clickhouse.http, ...stack.components.kafka.bootstrap.split(',')]);
   const config = serviceConfig(loadEnv());
   const db = config.clickhouse.database;
   const { log, signal } = opts;
@@ -84,8 +104,7 @@ export async function runScenario(scenario: Scenario, opts: RunOptions): Promise
   const kafka = createKafka('upload-pulse-load-tests', stack.components.kafka.bootstrap.split(','), log);
   const admin = kafka.admin();
   await admin.connect();
-  const watched = stackProcesses(stack);
-  const usage = ProcessUsage.withLoadGenerator(watched);
+  const usage = ProcessUsage.forStack(stack, stackConfig(loadEnv(), { topology: stack.topology }));
   const sampler = new Sampler({ lags: new ConsumerLags(admin, pipelineLagTargets(config)), usage });
   const freshness = new FreshnessTracker({
     clickhouse: ch,
@@ -129,7 +148,7 @@ export async function runScenario(scenario: Scenario, opts: RunOptions): Promise
           { url: stack.components.gateway.url, slots: opts.slots, signal },
         );
         // autocannon reports a slot done up to a second after its last answer: the phase ends at that answer.
-        const record = { name, rate, batch: opts.batch, startedAt: started, endedAt: totals.lastAnswerAt ?? Date.now(), totals };
+        const record = { name, rate, plannedSeconds: seconds, batch: opts.batch, startedAt: started, endedAt: totals.lastAnswerAt ?? Date.now(), totals };
         phases.push(record);
         log.info({ phase: name, ...totals }, 'load phase done');
         return record;
@@ -140,15 +159,9 @@ export async function runScenario(scenario: Scenario, opts: RunOptions): Promise
     sampler.setPhase(DRAIN, 0);
     const accepted = phases.reduce((a, p) => a + (p.totals.byStatus['202'] ?? 0) * p.batch, 0);
     // Interrupted: a short drain, so the report still comes out promptly.
-    const drainMs = (signal.aborted ? Math.min(10, opts.drainSeconds) : opts.drainSeconds) * 1000;
-    const drainEnd = Date.now() + drainMs;
-    log.info({ accepted, drainSeconds: drainMs / 1000 }, 'drain: waiting for every accepted event to be stored');
-    await sleep(Math.min(3000, drainMs));
-    for (;;) {
-      stored = await countStored(ch, db, runTag).catch(() => undefined);
-      if ((stored && stored.distinct >= accepted && freshness.pendingCount === 0) || Date.now() >= drainEnd) break;
-      await sleep(2000);
-    }
+    const drainSeconds = signal.aborted ? Math.min(10, opts.drainSeconds) : opts.drainSeconds;
+    log.info({ accepted, drainSeconds }, 'drain: waiting for every accepted event to be stored');
+    stored = await drain(() => countStored(ch, db, runTag), accepted, freshness, drainSeconds);
   } finally {
     await freshness.stop();
     await sampler.stop();

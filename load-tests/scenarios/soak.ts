@@ -3,12 +3,13 @@ import { isLoad } from '../harness/analysis';
 import type { ScenarioSection } from '../harness/report';
 import { median } from '../harness/stats';
 import type { Scenario } from './runner';
+import { constantRateScenario, type ConstantRate } from './steady';
 
 /**
  * `soak`: 1,000 events/s for an hour by default; the memory of every process must stay flat.
- * Start and end RSS are medians over the first and the last tenth of the load (at most 5 minutes
- * each), so one garbage collection does not decide; a process is flat when its end RSS is within
- * FLAT_GROWTH of its start.
+ * Start and end RSS are medians over the second and the last tenth of the load (at most 5 minutes
+ * each; the first tenth is warm-up), so one garbage collection does not decide; a process is flat
+ * when its end RSS is within FLAT_GROWTH of its start.
  */
 
 export const SOAK_DEFAULTS = { rate: 1000, seconds: 3600 } as const;
@@ -19,7 +20,8 @@ export interface RssDrift { process: string; startBytes?: number; endBytes?: num
 export function rssDrift(run: RunRecord): RssDrift[] {
   const load = run.samples.filter(isLoad);
   const span = Math.max(1, Math.min(300, Math.floor(load.length / 10)));
-  const head = load.slice(0, span);
+  // The first tenth is warm-up (JIT, caches, connection pools, heaps growing to their working size).
+  const head = load.slice(span, 2 * span);
   const tail = load.slice(-span);
   return run.processes.map((p) => {
     const of = (ss: typeof load) => median(ss.flatMap((s) => (s.rssBytes[p.name] == null ? [] : [s.rssBytes[p.name]!])));
@@ -30,13 +32,9 @@ export function rssDrift(run: RunRecord): RssDrift[] {
   });
 }
 
-export function soakScenario(opts: { rate: number; seconds: number }): Scenario {
+export function soakScenario(opts: ConstantRate): Scenario {
   return {
-    name: 'soak',
-    params: opts,
-    async run(ctx) {
-      await ctx.phase('soak', opts.rate, opts.seconds);
-    },
+    ...constantRateScenario('soak', opts),
     findings(run): ScenarioSection[] {
       const drift = rssDrift(run);
       const mib = (v?: number) => (v === undefined ? 'n/a' : `${(v / 2 ** 20).toFixed(1)} MiB`);
@@ -48,7 +46,7 @@ export function soakScenario(opts: { rate: number; seconds: number }): Scenario 
           markdown: [
             grown.length === 0 ? `Every process stayed within +${FLAT_GROWTH * 100} % of its start RSS.` : `**Grew more than ${FLAT_GROWTH * 100} %:** ${grown.map((d) => d.process).join(', ')}.`,
             '',
-            'Start and end: median RSS over the first and last tenth of the load (at most 5 min each).',
+            'Start and end: median RSS over the second and the last tenth of the load (at most 5 min each; the first tenth is warm-up).',
             '',
             '| process | RSS start | RSS end | growth | flat |',
             '|---|---|---|---|---|',

@@ -4,12 +4,17 @@ import type { Scenario } from './runner';
 
 export const STEADY_DEFAULTS = { rate: 1000, seconds: 600 } as const;
 
-export function steadyScenario(opts: { rate: number; seconds: number }): Scenario {
+export interface ConstantRate { rate: number; seconds: number }
+
+/** One phase at one rate: `steady`, and `soak` with its own findings. */
+export function constantRateScenario(name: string, opts: ConstantRate): Scenario {
   return {
-    name: 'steady',
-    params: opts,
+    name,
+    params: { ...opts },
     async run(ctx) {
-      await ctx.phase('steady', opts.rate, opts.seconds);
+      await ctx.phase(name, opts.rate, opts.seconds);
     },
   };
 }
+
+export const steadyScenario = (opts: ConstantRate): Scenario => constantRateScenario('steady', opts);

@@ -42,6 +42,8 @@ export function gatewayProcesses(layout: StackLayout): ProcessSpec[] {
 }
 
 export const apiUrl = (layout: StackLayout): string => `http://127.0.0.1:${layout.api.port}`;
+/** The built-in live page of control charts, served by the API. */
+export const livePageUrl = (layout: StackLayout): string => `${apiUrl(layout)}/`;
 
 export function apiProcesses(layout: StackLayout): ProcessSpec[] {
   const { port } = layout.api;
@@ -49,7 +51,7 @@ export function apiProcesses(layout: StackLayout): ProcessSpec[] {
     {
       ...nodeService(layout, layout.api.name, 'queries/api/main.ts', { API_PORT: String(port) }),
       ports: [port],
-      endpoints: { url: apiUrl(layout) },
+      endpoints: { url: apiUrl(layout), livePage: livePageUrl(layout) },
       probe: () => httpOk(`${apiUrl(layout)}/readyz`),
     },
   ];

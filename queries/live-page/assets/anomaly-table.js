@@ -23,17 +23,17 @@ export function renderAnomalies(tbody, anomalies, { latestStart, selected, onPic
     const onScreen = a.dimension === selected.dimension && (a.chart === selected.chart || (selected.chart === 'seller' && a.chart.startsWith('seller_')));
     tr.classList.toggle('selected', onScreen);
     tr.title = `${current ? 'current: in the latest window. ' : ''}UCL ${formatValue(a.chart, a.ucl)}, LCL ${formatValue(a.chart, a.lcl)}${a.pValue !== null ? `, p ${a.pValue.toExponential(2)}` : ''}; click to chart it`;
-    const severity = document.createElement('span');
-    severity.className = `sev sev-${a.severity}`;
-    severity.textContent = a.severity;
-    const severityCell = cell('');
-    severityCell.append(severity);
+    // The rule, in the colour of its severity (page or ticket).
+    const rule = document.createElement('span');
+    rule.className = `sev sev-${a.severity}`;
+    rule.textContent = `${a.rule} · ${a.severity}`;
+    const ruleCell = cell('', 'rule');
+    ruleCell.append(rule);
     tr.append(
       cell(formatTime(a.start, latestStart !== undefined && latestStart - a.start > 86_400)),
-      cell(a.chart),
-      cell(dimensionLabel(a.dimension), 'dim'),
-      cell(a.rule, 'rule'),
-      severityCell,
+      cell(a.chart, 'chart'),
+      Object.assign(cell(dimensionLabel(a.dimension), 'dim'), { title: a.dimension }),
+      ruleCell,
       cell(formatValue(a.chart, a.value), 'num'),
       cell(formatValue(a.chart, a.center), 'num'),
     );

@@ -8,12 +8,12 @@ import { createOverview } from './overview.js';
 
 const $ = (id) => document.getElementById(id);
 const query = new URLSearchParams(location.search);
-const RANGES = [...$('range').options].map((o) => Number(o.value));
+const RANGES = [...$('range-select').options].map((o) => Number(o.value));
 const DIMENSIONS_REFRESH_MS = 10_000;
 
 const state = {
   stream: query.get('stream') ?? undefined,
-  chart: [...$('chart').options].some((o) => o.value === query.get('chart')) ? query.get('chart') : 'failure_rate',
+  chart: [...$('chart-select').options].some((o) => o.value === query.get('chart')) ? query.get('chart') : 'failure_rate',
   dimension: query.get('dimension') ?? undefined,
   range: RANGES.includes(Number(query.get('range'))) ? Number(query.get('range')) : 3600,
   points: new Map(),
@@ -25,6 +25,7 @@ const state = {
   /** 'wait' until the first snapshot, 'ok', 'clickhouse' (ClickHouse fails), 'api' (API unreachable), 'refused'. */
   health: 'wait',
   problem: '',
+  problemTitle: '',
   dimensions: [],
   dimensionsAt: 0,
   loaded: false,
@@ -53,6 +54,9 @@ function saveView() {
 function connect() {
   closeFeed();
   state.loaded = false;
+  // What was drawn belongs to the previous choice; the snapshot brings the new one.
+  state.points = new Map();
+  state.breaches = new Map();
   state.health = state.health === 'api' ? 'api' : 'wait';
   const from = Math.floor(now() - state.range);
   const params = { chart: state.chart, from: String(from), ...(state.stream ? { stream: state.stream } : {}), ...(state.dimension ? { dimension: state.dimension } : {}) };
@@ -83,11 +87,16 @@ function connect() {
       state.health = 'ok';
       state.problem = '';
       const sellerMissing = isSeller() && data.anomalies.some((a) => a.dimension.startsWith('seller=') && !state.dimensions.some((d) => d.dimension === a.dimension));
-      if (sellerMissing || state.dimensions.length <= 1 || Date.now() - state.dimensionsAt > DIMENSIONS_REFRESH_MS) void loadDimensions();
+      // Soon while the list is (nearly) empty or lacks a seller just flagged, else every DIMENSIONS_REFRESH_MS.
+      const due = sellerMissing || state.dimensions.length <= 1 ? 2000 : DIMENSIONS_REFRESH_MS;
+      if (Date.now() - state.dimensionsAt > due) void loadDimensions();
       scheduleRender();
     },
     status(data) {
+      state.stream = data.stream;
       state.health = 'clickhouse';
+      // "ClickHouse unreachable" or "ClickHouse query failed", then the detail.
+      state.problemTitle = data.error.split(':')[0];
       state.problem = `${data.error}. Retrying every ${Math.round(data.retryInMs / 1000)} s; what is shown may be out of date.`;
       scheduleRender();
     },
@@ -132,7 +141,7 @@ async function loadDimensions() {
 }
 
 function renderDimensions() {
-  const select = $('dimension');
+  const select = $('dimension-select');
   const list = [...state.dimensions];
   if (!isSeller() && !list.some((d) => d.dimension === 'global')) list.unshift({ dimension: 'global', count: 0 });
   if (state.dimension && !list.some((d) => d.dimension === state.dimension)) list.push({ dimension: state.dimension, count: 0 });
@@ -191,7 +200,7 @@ function render() {
   });
   const empty = $('anomalies-empty');
   empty.hidden = anomalies.length > 0 || !state.loaded;
-  empty.textContent = 'No anomalies in this range: every charted point is within its limits.';
+  empty.textContent = windows.length === 0 ? 'No anomalies: nothing charted in this range yet.' : 'No anomalies in this range: every charted point is within its limits.';
 }
 
 function renderConnection() {
@@ -199,7 +208,7 @@ function renderConnection() {
   const [text, kind] = {
     wait: ['connecting…', 'wait'],
     ok: ['live', 'ok'],
-    clickhouse: ['ClickHouse unreachable', 'bad'],
+    clickhouse: [state.problemTitle, 'bad'],
     api: ['API unreachable', 'bad'],
     refused: ['stream refused', 'bad'],
   }[state.health];
@@ -219,9 +228,10 @@ function renderChartState(points, breaches, windows) {
   };
   empty.hidden = true;
   const note = $('chart-note');
-  const rangeText = $('range').selectedOptions[0].textContent;
+  const rangeText = $('range-select').selectedOptions[0].textContent;
   if (!state.loaded) {
-    if (state.problem) say(state.health === 'clickhouse' ? 'ClickHouse unreachable' : 'No connection', state.problem);
+    // The banner above says what is wrong in full.
+    if (state.problem) say(state.health === 'clickhouse' ? state.problemTitle : 'No connection', 'Nothing to show until the API can read the charts; see the message above.');
     else say('Loading…', '');
     note.textContent = '';
     return;
@@ -259,7 +269,7 @@ function select(chartName, dimension) {
   const chartChanged = chartName !== state.chart;
   state.chart = chartName;
   state.dimension = dimension;
-  $('chart').value = chartName;
+  $('chart-select').value = chartName;
   if (chartChanged) state.dimensions = [];
   renderDimensions();
   saveView();
@@ -267,20 +277,19 @@ function select(chartName, dimension) {
   if (chartChanged) void loadDimensions();
 }
 
-$('chart').value = state.chart;
-$('range').value = String(state.range);
-$('chart').addEventListener('change', (e) => select(e.target.value, e.target.value === 'seller' ? undefined : 'global'));
-$('dimension').addEventListener('change', (e) => select(state.chart, e.target.value || undefined));
-$('range').addEventListener('change', (e) => {
+$('chart-select').value = state.chart;
+$('range-select').value = String(state.range);
+$('chart-select').addEventListener('change', (e) => select(e.target.value, e.target.value === 'seller' ? undefined : 'global'));
+$('dimension-select').addEventListener('change', (e) => select(state.chart, e.target.value || undefined));
+$('range-select').addEventListener('change', (e) => {
   state.range = Number(e.target.value);
   saveView();
   connect();
   void loadDimensions();
 });
-window.addEventListener('resize', () => {
-  chart.resize();
-  overview.resize();
-});
+// ECharts sizes its canvas once: follow the boxes as the layout settles and the window changes.
+new ResizeObserver(() => chart.resize()).observe($('chart'));
+new ResizeObserver(() => overview.resize()).observe($('spark'));
 // The range slides with the clock even when nothing new arrives.
 setInterval(scheduleRender, 5000);
 

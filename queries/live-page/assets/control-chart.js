@@ -94,6 +94,7 @@ export function controlChartOption(chart, points) {
         id: 'breaches', name: 'broke a rule (rule no.)', type: 'scatter', z: 4,
         symbolSize: 10, itemStyle: { color: BAD, borderColor: '#fff', borderWidth: 1 },
         label: { show: true, position: 'top', distance: 4, color: BAD, fontWeight: 'bold', fontSize: 12, formatter: (d) => d.data.rules },
+        labelLayout: { hideOverlap: true },
         data: breaches.map((p) => ({ value: [x(p), p.value], rules: p.rules.join(',') })),
       },
     ],
@@ -138,6 +139,7 @@ export function sellerChartOption(breaches) {
         {
           name: 'observed (rule)', type: 'scatter', xAxisIndex: i, yAxisIndex: i, symbolSize: 10, itemStyle: { color: BAD },
           label: { show: true, position: 'top', color: BAD, fontWeight: 'bold', fontSize: 11, formatter: (d) => d.data.breach.rule },
+          labelLayout: { hideOverlap: true },
           data: mine.map((b) => ({ value: [b.start * 1000, b.value], breach: b })),
         },
       ];
