@@ -48,7 +48,7 @@ export interface GridPos {
 
 export interface Panel {
   id: number;
-  type: 'timeseries' | 'stat' | 'table' | 'row';
+  type: 'timeseries' | 'stat' | 'table';
   title: string;
   description?: string;
   gridPos: GridPos;

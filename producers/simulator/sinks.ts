@@ -43,13 +43,31 @@ export async function producerSink(config: ServiceConfig, log: pino.Logger): Pro
   };
 }
 
+/**
+ * A request sent on a kept-alive connection the server closed meanwhile (idle past its keep-alive
+ * timeout, often because this process was busy): undici's "other side closed". Sending it again is
+ * safe: the gateway either never read it or wrote it, and curate drops re-sent events.
+ */
+// By name, not instanceof: fetch's errors come from Node's own realm, not always the caller's (jest's vm).
+const closedConnection = (err: unknown): boolean => (err as Error | undefined)?.name === 'TypeError' && ['UND_ERR_SOCKET', 'ECONNRESET'].includes(((err as Error).cause as { code?: string } | undefined)?.code ?? '');
+
 /** Posts NDJSON batches; a 503 is honoured with its Retry-After, a 400 is a simulator bug and fails. */
 export function gatewaySink(url: string, log: pino.Logger): Sink {
+  const post = async (body: string): Promise<Response> => {
+    const request = () => fetch(`${url}/v1/events`, { method: 'POST', headers: { 'content-type': 'application/x-ndjson' }, body });
+    try {
+      return await request();
+    } catch (err) {
+      if (!closedConnection(err)) throw err;
+      log.warn({ err }, 'gateway connection closed under the request; sending it again');
+      return request();
+    }
+  };
   return {
     async send(events) {
       const body = events.map((e) => eventJson(e)).join('\n');
       for (;;) {
-        const res = await fetch(`${url}/v1/events`, { method: 'POST', headers: { 'content-type': 'application/x-ndjson' }, body });
+        const res = await post(body);
         if (res.status === 202) return;
         const text = await res.text();
         if (res.status !== 503) throw new Error(`gateway answered ${res.status}: ${text.slice(0, 500)}`);

@@ -1,3 +1,4 @@
+import { loadEnv } from '../../../lib/config';
 import type { AnnotationSpec, VariableSpec } from './panels';
 import { indent, sql } from './panels';
 
@@ -20,7 +21,8 @@ export const streamVariable = (hidden: boolean): VariableSpec => ({
     ORDER BY stream`),
   multi: false,
   hidden,
-  current: 'seller.upload-events.v1',
+  // The default raw topic; the generated files do not depend on the environment.
+  current: loadEnv({}).UPLOAD_EVENTS_TOPIC,
 });
 
 const BREACH_COLUMNS = ['severity', 'value', 'center', 'ucl', 'lcl', 'p_value'];

@@ -1,3 +1,4 @@
+import { CLUSTER } from '../../../clickhouse-ddl/migrate';
 import type { Dashboard } from '../../dashboard-model';
 import { clickhouse, dashboard, prom, sql } from './panels';
 
@@ -81,7 +82,7 @@ export const pipelineOverview = (): Dashboard =>
           clickhouse(
             sql(`
               SELECT table, count() AS parts, sum(rows) AS rows
-              FROM cluster('upload_pulse', system.parts)
+              FROM cluster('${CLUSTER}', system.parts)
               WHERE active AND database = (SELECT currentDatabase())
               GROUP BY table
               ORDER BY parts DESC, table`),

@@ -1,6 +1,6 @@
 import type { Dashboard } from '../../dashboard-model';
 import { breachAnnotation, breaches, streamVariable } from './chart-tables';
-import { clickhouse, dashboard, displayName, indent, limitLines, sql } from './panels';
+import { clickhouse, dashboard, displayName, indent, limitLines, sql, type PanelSpec } from './panels';
 
 /**
  * One seller, optionally narrowed to countries and origins, from the minute rollups
@@ -85,6 +85,21 @@ const latency = sql(`
   ARRAY JOIN ts AS time, ks AS n, ss AS total, qs AS p95
   ORDER BY time`);
 
+/** A time series of the seller from the minute rollups (buckets of a minute at least): values renamed, limits dashed. */
+const rollupChart = (p: Pick<PanelSpec, 'key' | 'title' | 'description' | 'width' | 'unit'> & { rawSql: string; values: Record<string, string> }): PanelSpec => ({
+  ...(p.key ? { key: p.key } : {}),
+  type: 'timeseries',
+  title: p.title,
+  description: p.description,
+  width: p.width,
+  height: 8,
+  unit: p.unit,
+  min: 0,
+  interval: '1m',
+  targets: [clickhouse(p.rawSql, 'timeseries')],
+  overrides: [...Object.entries(p.values).map(([column, name]) => displayName(column, name)), ...limitLines()],
+});
+
 const THIS_SELLER = "dimension = concat('seller=', ${seller:singlequote})";
 const ROLLUP_VALUES = (column: string, label: string) => ({
   name: column,
@@ -123,44 +138,32 @@ export const sellerDrilldown = (): Dashboard =>
       ROLLUP_VALUES('origin', 'Origins'),
     ],
     panels: [
-      {
+      rollupChart({
         key: 'volume',
-        type: 'timeseries',
         title: 'Volume: ended attempts per bucket (c-chart)',
         description: "SAVE and ERROR events per bucket, against the range's mean c̄ ± 3√c̄ (Poisson). Red regions: the worker's seller_volume and seller_silent findings.",
         width: 24,
-        height: 8,
         unit: 'short',
-        min: 0,
-        interval: '1m',
-        targets: [clickhouse(volume, 'timeseries')],
-        overrides: [displayName('attempts', 'ended attempts'), ...limitLines()],
-      },
-      {
+        rawSql: volume,
+        values: { attempts: 'ended attempts' },
+      }),
+      rollupChart({
         key: 'failure',
-        type: 'timeseries',
         title: 'Failure rate (p-chart)',
         description: "Failed among ended attempts per bucket, against the range's pooled rate ± 3σ for the bucket's attempts. Red regions: the worker's seller_failure_rate findings.",
         width: 12,
-        height: 8,
         unit: 'percentunit',
-        min: 0,
-        interval: '1m',
-        targets: [clickhouse(failureRate, 'timeseries')],
-        overrides: [displayName('failure_rate', 'failure rate'), ...limitLines()],
-      },
-      {
-        type: 'timeseries',
+        rawSql: failureRate,
+        values: { failure_rate: 'failure rate' },
+      }),
+      rollupChart({
         title: 'Latency of creating events (X-bar)',
         description: "Mean creation-to-event latency per bucket, against the range's mean ± 3σ/√n; p95 for reference.",
         width: 12,
-        height: 8,
         unit: 'ms',
-        min: 0,
-        interval: '1m',
-        targets: [clickhouse(latency, 'timeseries')],
-        overrides: [displayName('mean', 'mean'), displayName('p95', 'p95'), ...limitLines()],
-      },
+        rawSql: latency,
+        values: { mean: 'mean', p95: 'p95' },
+      }),
       {
         type: 'table',
         title: 'Anomaly history',
