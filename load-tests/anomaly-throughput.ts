@@ -43,16 +43,24 @@ async function main(): Promise<void> {
 
   const rate = opts.rate;
   const start = BigInt(Date.now() - 3_600_000 - Math.ceil((opts.events / rate) * 1000)) * 1_000_000n;
-  const events: UploadEvent[] = [];
-  for (const e of createTraffic({ seed: 3, start, rate })) {
-    if (events.length >= opts.events) break;
-    events.push(e);
-  }
+  const history = (): UploadEvent[] => {
+    const events: UploadEvent[] = [];
+    for (const e of createTraffic({ seed: 3, start, rate })) {
+      if (events.length >= opts.events) break;
+      events.push(e);
+    }
+    return events;
+  };
+  let events = history();
+  const total = events.length;
   const registry = createSchemaRegistry(config.schemaRegistryUrl);
   const producer = new EventProducer({ kafka, registry, topic: config.topics.uploadEvents, schemaId: await registerUploadEventSchema(registry, config.topics.uploadEvents), metrics: new Registry(), log, ...config.producer, maxQueuedEvents: events.length });
   await producer.connect();
   for (let i = 0; i < events.length; i += 50_000) await producer.send(events.slice(i, i + 50_000));
   await producer.close();
+  // The worker runs with no history held in this process, as in production: a heap of half a
+  // million retained events makes every garbage collection slower (they are generated again below).
+  events = [];
 
   const worker = await startAnomalyWorker(config, log, { instanceId: 'bench', metricsPort: 0 });
   const counted = async () => (await worker.metrics.getSingleMetric('upload_pulse_anomaly_events_total')?.get())?.values.reduce((n, v) => n + v.value, 0) ?? 0;
@@ -60,7 +68,7 @@ async function main(): Promise<void> {
   let last = performance.now();
   let seen = 0;
   const deadline = Date.now() + 30 * 60_000;
-  while (seen < events.length && Date.now() < deadline) {
+  while (seen < total && Date.now() < deadline) {
     await new Promise((r) => setTimeout(r, 200));
     const now = await counted();
     if (now > seen) {
@@ -74,6 +82,7 @@ async function main(): Promise<void> {
   await admin.deleteTopics({ topics: [config.topics.uploadEvents, config.anomaly.partialsTopic, config.anomaly.anomaliesTopic] }).catch(() => undefined);
   await admin.disconnect();
 
+  events = history();
   const memoryStarted = performance.now();
   runInMemory(events, { partitions: config.topics.partitions, ...monitorOptions(config.anomaly, config.topics.partitions), delivery: 'partition-at-a-time' });
   const memorySeconds = (performance.now() - memoryStarted) / 1000;
@@ -82,7 +91,7 @@ async function main(): Promise<void> {
   report('anomaly-throughput', {
     topology: status.topology,
     rate,
-    events: events.length,
+    events: total,
     counted: seen,
     workerEventsPerSecond: seconds > 0 ? Math.round((seen - (first?.count ?? 0)) / seconds) : null,
     inMemoryEventsPerSecond: Math.round(events.length / memorySeconds),
