@@ -1,7 +1,7 @@
 import { Command } from 'commander';
 import pino from 'pino';
 import { CLUSTER, migrate } from '../clickhouse-ddl/migrate';
-import { createClient } from '@clickhouse/client';
+import { createClickHouse } from '../lib/clickhouse';
 import { querySeries, type SeriesQuery } from '../queries/series';
 import { report, runningStack } from './bench-env';
 
@@ -58,7 +58,7 @@ function rowsSql(db: string, from: number, count: number, startS: number, spanS:
 async function main(): Promise<void> {
   const status = await runningStack();
   // One INSERT of a chunk runs for minutes.
-  const ch = createClient({ url: status.components.clickhouse.http[0], request_timeout: 3_600_000 });
+  const ch = createClickHouse(status.components.clickhouse.http[0], undefined, { requestTimeoutMs: 3_600_000 });
   const db = `bench_history_${Date.now().toString(36)}`;
   await migrate(ch, { db, kafka_brokers: status.components.kafka.bootstrap, curated_topic: `${db}.unused`, ingest_group: `${db}.unused` }, log);
 
