@@ -11,8 +11,11 @@ export function createClickHouse(url: string, database?: string, opts: { request
     url,
     ...(database ? { database } : {}),
     keep_alive: { enabled: true, idle_socket_ttl: 1000, eagerly_destroy_stale_sockets: true },
-    // Long statements (a rollup rebuild's INSERT ... SELECT) need more than the client's 30 s default.
-    ...(opts.requestTimeoutMs !== undefined ? { request_timeout: opts.requestTimeoutMs } : {}),
+    // Long statements (a rollup rebuild's INSERT ... SELECT) need more than the client's 30 s default,
+    // and progress headers every 110 s keep an otherwise silent response from idling out.
+    ...(opts.requestTimeoutMs !== undefined
+      ? { request_timeout: opts.requestTimeoutMs, clickhouse_settings: { send_progress_in_http_headers: 1, http_headers_progress_interval_ms: '110000' } }
+      : {}),
   });
 }
 

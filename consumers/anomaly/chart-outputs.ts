@@ -97,10 +97,10 @@ export function chartRows(w: ClosedWindow, o: { stream: string; windowMs: number
  * Inserts chart rows synchronously through the Distributed tables: the caller moves on (commits
  * past a window) only once its rows are on their shards, not just queued on the server it talked to.
  */
-export async function insertChartRows(clickhouse: ClickHouseClient, database: string, rows: ChartRows): Promise<void> {
+export async function insertChartRows(clickhouse: ClickHouseClient, database: string, rows: ChartRows, settings: { insert_deduplicate?: 0 | 1 } = {}): Promise<void> {
   for (const table of CHART_TABLES) {
     const values = rows[table];
-    if (values.length > 0) await clickhouse.insert({ table: `${database}.${table}`, values, format: 'JSONEachRow', clickhouse_settings: { insert_distributed_sync: 1 } });
+    if (values.length > 0) await clickhouse.insert({ table: `${database}.${table}`, values, format: 'JSONEachRow', clickhouse_settings: { insert_distributed_sync: 1, ...settings } });
   }
 }
 

@@ -2,7 +2,8 @@ import { loadEnv, serviceConfig } from '../../lib/config';
 import { parseIncident } from '../../producers/simulator/incidents';
 import { createTraffic } from '../../producers/simulator/model';
 import type { UploadEvent } from '../../schemas/upload-event';
-import { runInMemory } from './in-memory-run';
+import { EventTimeStages, partitionOf, runInMemory } from './in-memory-run';
+import { observe } from './observed-event';
 import { monitorOptions } from './options';
 
 /**
@@ -44,4 +45,25 @@ test('live and replayed deliveries chart the same windows and find the same brea
   expect(pages.length).toBeGreaterThan(0);
   expect(pages[0].windowStart).toBeGreaterThanOrEqual(spikeStart);
   expect(pages[0].windowStart).toBeLessThan(spikeStart + 5 * 60_000);
+});
+
+test('a replayed range [from, to) is charted whole, in any partition order: every window from its start to its end, the same breaches', () => {
+  const events = history(60);
+  const stages = monitorOptions(config.anomaly, PARTITIONS);
+  const from = Number(START / 1_000_000n);
+  const to = from + 60 * 60_000;
+  const replay = (order: number[]) => {
+    const run = new EventTimeStages(PARTITIONS, stages, from);
+    const byPartition = order.map(() => [] as UploadEvent[]);
+    for (const e of events) byPartition[partitionOf(e, PARTITIONS)].push(e);
+    const closed = order.flatMap((p) => {
+      byPartition[p].forEach((e, offset) => run.add(p, observe(e), BigInt(offset)));
+      return run.deliver(p);
+    });
+    return [...closed, ...run.flush(to)];
+  };
+  const forward = replay([0, 1, 2, 3, 4, 5]);
+  expect(forward.map((w) => w.start)).toEqual(Array.from({ length: 60 }, (_, i) => from + i * 60_000));
+  expect(replay([5, 3, 1, 0, 2, 4])).toEqual(forward);
+  expect(forward.flatMap((w) => w.breaches).some((b) => b.chart === 'failure_rate' && b.dimension === 'origin=xlsx-import')).toBe(true);
 });

@@ -1,5 +1,6 @@
 import type { ClickHouseClient } from '@clickhouse/client';
 import { CLUSTER } from '../../clickhouse-ddl/migrate';
+import { queryRows } from '../../lib/clickhouse';
 import { identifier, quoteString } from '../../lib/sql';
 
 /**
@@ -14,8 +15,6 @@ import { identifier, quoteString } from '../../lib/sql';
 
 const POLL_MS = 250;
 
-export const rows = async <T>(ch: ClickHouseClient, query: string): Promise<T[]> => (await ch.query({ query, format: 'JSONEachRow' })).json<T>();
-
 export async function dropPartitions(ch: ClickHouseClient, db: string, table: string, partitions: string[]): Promise<void> {
   for (const p of partitions) {
     if (!/^\d+$/.test(p)) throw new Error(`partition id "${p}" is not numeric`);
@@ -25,7 +24,7 @@ export async function dropPartitions(ch: ClickHouseClient, db: string, table: st
 
 /** Native addresses of every server of the cluster, for remote(). */
 export async function replicaAddresses(ch: ClickHouseClient): Promise<string[]> {
-  const servers = await rows<{ host_address: string; port: number }>(ch, `SELECT host_address, port FROM system.clusters WHERE cluster = ${quoteString(CLUSTER)} ORDER BY shard_num, replica_num`);
+  const servers = await queryRows<{ host_address: string; port: number }>(ch, `SELECT host_address, port FROM system.clusters WHERE cluster = ${quoteString(CLUSTER)} ORDER BY shard_num, replica_num`);
   if (servers.length === 0) throw new Error(`cluster ${CLUSTER} is not in system.clusters of the server replayed into; check CLICKHOUSE_URL`);
   return servers.map((s) => `${s.host_address}:${s.port}`);
 }
@@ -34,7 +33,7 @@ export async function waitForMutations(ch: ClickHouseClient, db: string, table: 
   const everywhere = `remote(${quoteString((await replicaAddresses(ch)).join(','))}, system, mutations)`;
   const deadline = Date.now() + timeoutMs;
   for (;;) {
-    const [{ pending }] = await rows<{ pending: string }>(ch, `SELECT count() AS pending FROM ${everywhere} WHERE database = ${quoteString(db)} AND table = ${quoteString(table)} AND NOT is_done`);
+    const [{ pending }] = await queryRows<{ pending: string }>(ch, `SELECT count() AS pending FROM ${everywhere} WHERE database = ${quoteString(db)} AND table = ${quoteString(table)} AND NOT is_done`);
     if (Number(pending) === 0) return;
     if (Date.now() > deadline) throw new Error(`${pending} deletions on ${db}.${table} are still running after ${Math.round(timeoutMs / 1000)} s; see system.mutations on each server, then resume the replay`);
     await new Promise((resolve) => setTimeout(resolve, POLL_MS));

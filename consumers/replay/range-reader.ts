@@ -5,11 +5,13 @@ import { RefusalError } from './request';
 
 /**
  * Reads offset ranges of a topic with the replay's own consumer group, so live consumers (curate,
- * anomaly worker, ClickHouse's Kafka engine) are untouched. The group is positioned before it
- * joins: at each range's start, or, when resuming, at the offsets it committed. A partition outside
+ * anomaly worker, ClickHouse's Kafka engine) are untouched. The consumer seeks each partition to
+ * where the pass starts (startPositions): the range's start, or the group's committed offset when
+ * resuming. A partition outside
  * the ranges, or one that reached its end, is paused. Each batch is handed over only below the
- * range's end; with `commit`, the offset after it is committed once the handler resolved, so an
- * interrupted pass resumes after the last batch it finished.
+ * range's end; with `commit`, the offset after it is committed once the handler says it is stored,
+ * so an interrupted pass resumes after the last batch stored. While one batch of a partition is
+ * being stored, the next one is prepared (a batch's storage waits for the previous one's commit).
  */
 
 export interface RangeBatch {
@@ -23,13 +25,16 @@ export interface ReadRangeOptions {
   topic: string;
   group: string;
   ranges: PartitionRange[];
-  /** Where each partition starts (positionGroup). */
+  /** Where each partition starts (startPositions). */
   positions: Map<number, bigint>;
   commit: boolean;
-  handle: (batch: RangeBatch) => Promise<void>;
+  /** Resolves once the batch is taken (decoded, queued); `stored` once it is durable, when its offset may be committed. */
+  handle: (batch: RangeBatch) => Promise<{ stored: Promise<void> }>;
   /** Offsets passed, batch by batch (handed over, skipped, or transaction markers). */
   onRead?: (offsets: number) => void;
   signal: AbortSignal;
+  /** Bytes fetched per partition and request: the size of a batch, so of what an interruption leaves in hand. */
+  fetchBytes: number;
   log: pino.Logger;
 }
 
@@ -37,8 +42,12 @@ const SESSION_TIMEOUT_MS = 30_000;
 
 const messageOf = (err: unknown): string => (err instanceof Error ? err.message : String(err));
 
-/** Moves the group to where the pass starts; returns each partition's start. The group must have no members. */
-export async function positionGroup(admin: Admin, topic: string, group: string, ranges: PartitionRange[], resume: boolean): Promise<Map<number, bigint>> {
+/**
+ * Where each partition's pass starts: the range's start, or, when resuming, the offset the group
+ * committed (if inside the range). The consumer seeks there itself: moving a group's offsets from
+ * outside (admin.setOffsets) makes kafkajs join the group once more, seconds per pass.
+ */
+export async function startPositions(admin: Admin, topic: string, group: string, ranges: PartitionRange[], resume: boolean): Promise<Map<number, bigint>> {
   const { groups } = await admin.describeGroups([group]);
   if (groups[0] && groups[0].members.length > 0) throw new RefusalError(`consumer group ${group} has ${groups[0].members.length} member(s): this replay is running elsewhere; stop it first`);
   const committed = new Map<number, bigint>();
@@ -46,13 +55,12 @@ export async function positionGroup(admin: Admin, topic: string, group: string, 
     const [offsets] = await admin.fetchOffsets({ groupId: group, topics: [topic] });
     for (const p of offsets?.partitions ?? []) if (BigInt(p.offset) >= 0n) committed.set(p.partition, BigInt(p.offset));
   }
-  const positions = new Map<number, bigint>();
-  for (const r of ranges) {
-    const at = committed.get(r.partition);
-    positions.set(r.partition, at !== undefined && at >= r.start && at <= r.end ? at : r.start);
-  }
-  await admin.setOffsets({ groupId: group, topic, partitions: ranges.map((r) => ({ partition: r.partition, offset: (positions.get(r.partition) as bigint).toString() })) });
-  return positions;
+  return new Map(
+    ranges.map((r) => {
+      const at = committed.get(r.partition);
+      return [r.partition, at !== undefined && at >= r.start && at <= r.end ? at : r.start];
+    }),
+  );
 }
 
 /** Reads until every range is done (true) or `signal` aborts (false); a handler failure rejects. */
@@ -63,9 +71,18 @@ export async function readRange(o: ReadRangeOptions): Promise<boolean> {
   const pending = new Set(o.ranges.filter((r) => (position.get(r.partition) as bigint) < r.end).map((r) => r.partition));
   if (pending.size === 0) return true;
 
-  const consumer = o.kafka.consumer({ groupId: o.group, sessionTimeout: SESSION_TIMEOUT_MS, heartbeatInterval: 3000, maxWaitTimeInMs: 500, allowAutoTopicCreation: false });
-  let settle: (result: boolean | Error) => void = () => undefined;
-  const finished = new Promise<boolean | Error>((resolve) => (settle = resolve));
+  const consumer = o.kafka.consumer({ groupId: o.group, sessionTimeout: SESSION_TIMEOUT_MS, heartbeatInterval: 3000, maxWaitTimeInMs: 500, maxBytesPerPartition: o.fetchBytes, allowAutoTopicCreation: false });
+  // Batches handed over and not yet stored (and committed): the pass ends only after they are.
+  const inHand = new Set<Promise<void>>();
+  const unstored = new Map<number, Promise<void>>();
+  let resolveFinished: (result: boolean | Error) => void = () => undefined;
+  const finished = new Promise<boolean | Error>((resolve) => (resolveFinished = resolve));
+  // The first failure wins, even one that comes after the last partition was read (a batch still storing).
+  let failure: Error | undefined;
+  const settle = (result: boolean | Error) => {
+    if (result instanceof Error) failure ??= result;
+    resolveFinished(result);
+  };
   const onAbort = () => settle(false);
   o.signal.addEventListener('abort', onAbort);
 
@@ -104,29 +121,41 @@ export async function readRange(o: ReadRangeOptions): Promise<boolean> {
           return;
         }
         if (o.signal.aborted || !isRunning() || isStale()) return;
+        const { partition } = batch;
         try {
           const messages = batch.messages.filter((m) => BigInt(m.offset) < limit);
-          if (messages.length > 0) await o.handle({ partition: batch.partition, messages });
+          const accepted = messages.length > 0 ? await o.handle({ partition, messages }) : undefined;
+          // One batch per partition waits for storage while the next one is prepared; commits stay in order.
+          await unstored.get(partition);
           const next = BigInt(batch.lastOffset()) + 1n;
           const committed = next < limit ? next : limit;
-          if (o.commit) await consumer.commitOffsets([{ topic, partition: batch.partition, offset: committed.toString() }]);
+          const done = (accepted?.stored ?? Promise.resolve()).then(async () => {
+            if (o.commit) await consumer.commitOffsets([{ topic, partition, offset: committed.toString() }]);
+            advance(partition, next);
+          });
+          unstored.set(partition, done);
+          inHand.add(done);
+          done.catch((err: unknown) => settle(err instanceof Error ? err : new Error(messageOf(err)))).finally(() => inHand.delete(done));
           resolveOffset(batch.lastOffset());
-          advance(batch.partition, next);
           await heartbeat();
         } catch (err) {
           settle(err instanceof Error ? err : new Error(messageOf(err)));
         }
       },
     });
+    // Applied when the partitions are assigned (kafkajs keeps seeks made before that).
+    for (const p of pending) consumer.seek({ topic, partition: p, offset: (position.get(p) as bigint).toString() });
     // Partitions outside the ranges, or done already, are never fetched.
     const idle = (await o.admin.fetchTopicOffsets(topic)).map((p) => p.partition).filter((p) => !pending.has(p));
     if (idle.length > 0) consumer.pause([{ topic, partitions: idle }]);
     const result = await finished;
-    if (result instanceof Error) throw result;
-    return result;
+    // Batches in hand finish while the consumer still runs, so their offsets commit in its generation.
+    await Promise.allSettled([...inHand]);
+    if (failure) throw failure;
+    return result === true;
   } finally {
     o.signal.removeEventListener('abort', onAbort);
-    // Waits for a batch in hand: its rows are written and its offset committed before the pass ends.
+    await Promise.allSettled([...inHand]);
     await consumer.disconnect();
   }
 }

@@ -42,7 +42,8 @@ export interface RawOptions {
   fromOffset?: string;
   toOffset?: string;
   partitions?: string;
-  target: string;
+  /** Default: every target the topic's kind allows (raw: storage,rollups,anomalies; curated: storage,rollups). */
+  target?: string;
 }
 
 /** The topics this deployment knows, to tell raw from curated without --kind. */
@@ -102,7 +103,7 @@ function kindOf(topic: string, kind: string | undefined, known: KnownTopics): To
 const iso = (ms: number): string => new Date(ms).toISOString();
 
 export function parseRequest(o: RawOptions, known: KnownTopics): ReplayRequest {
-  const targets = parseTargets(o.target);
+  const targets = parseTargets(o.target ?? (o.topic && kindOf(o.topic, o.kind, known) === 'curated' ? 'storage,rollups' : TARGETS.join(',')));
   if (targets.includes('storage') && !targets.includes('rollups')) {
     throw new RefusalError(
       '--target storage without rollups would double-count: every row inserted into upload_events also feeds the rollup views, so events already stored ' +
@@ -136,7 +137,11 @@ export function parseRequest(o: RawOptions, known: KnownTopics): ReplayRequest {
     if (fromMs === toMs) throw new RefusalError(`--from and --to are both ${iso(fromMs)}: the range [from, to) is empty`);
     range = { by: 'time', fromMs, toMs };
   }
-  return { ...(o.topic ? { topic: o.topic } : {}), kind, range, ...(o.partitions ? { partitions: parsePartitions(o.partitions) } : {}), targets };
+  const partitions = o.partitions ? parsePartitions(o.partitions) : undefined;
+  if (partitions && targets.includes('anomalies')) {
+    throw new RefusalError('--target anomalies charts every partition together (a window closes when all have reported): leave out --partitions, or replay the chosen partitions with --target storage,rollups');
+  }
+  return { ...(o.topic ? { topic: o.topic } : {}), kind, range, ...(partitions ? { partitions } : {}), targets };
 }
 
 /** The time range widened to whole chart windows: a window replayed in part would chart differently from live. */

@@ -1,7 +1,8 @@
 import type { ClickHouseClient } from '@clickhouse/client';
+import { queryRows } from '../../lib/clickhouse';
 import type pino from 'pino';
 import { identifier, quoteString, uint64 } from '../../lib/sql';
-import { deleteWhere, dropPartitions, rows } from './cluster-ops';
+import { deleteWhere, dropPartitions } from './cluster-ops';
 import { RefusalError } from './request';
 
 /**
@@ -92,7 +93,7 @@ export function sellerChunks(counts: { seller: bigint; rows: number }[], maxRows
 /** Every materialized view on the raw local table, with what a rebuild needs to know about its target. */
 export async function discoverRollups(ch: ClickHouseClient, db: string): Promise<RollupView[]> {
   const d = quoteString(identifier(db));
-  const tables = await rows<{ name: string; engine: string; engine_full: string; partition_key: string; create_table_query: string; dependencies_table: string[] }>(
+  const tables = await queryRows<{ name: string; engine: string; engine_full: string; partition_key: string; create_table_query: string; dependencies_table: string[] }>(
     ch,
     `SELECT name, engine, engine_full, partition_key, create_table_query, dependencies_table FROM system.tables WHERE database = ${d}`,
   );
@@ -109,7 +110,7 @@ export async function discoverRollups(ch: ClickHouseClient, db: string): Promise
     if (!AGGREGATING.test(t.engine)) throw new RefusalError(`view ${name} writes to ${target} (${t.engine}): only Aggregating/Summing targets can be rebuilt in chunks exactly; rebuild it by hand`);
     const distributed = tables.find((x) => x.engine === 'Distributed' && new RegExp(`^Distributed\\([^,]+,\\s*'?${db}'?,\\s*'?${target}'?[,)]`).test(x.engine_full));
     if (!distributed) throw new RefusalError(`no Distributed table over ${db}.${target}: the rebuilt rows could not reach every shard`);
-    const columns = await rows<{ name: string }>(ch, `SELECT name FROM system.columns WHERE database = ${d} AND table = ${quoteString(target)} ORDER BY position`);
+    const columns = await queryRows<{ name: string }>(ch, `SELECT name FROM system.columns WHERE database = ${d} AND table = ${quoteString(target)}`); // 18.16: in table order (it has no `position`)
     views.push({ view: name, target, distributed: distributed.name, columns: columns.map((c) => c.name), select, tail, clear: clearStrategy(target, t.partition_key) });
   }
   return views;
@@ -121,10 +122,10 @@ export async function discoverRollups(ch: ClickHouseClient, db: string): Promise
  */
 export async function checkRebuildable(ch: ClickHouseClient, db: string, views: RollupView[], months: Month[]): Promise<void> {
   for (const m of months) {
-    const [{ n }] = await rows<{ n: string }>(ch, `SELECT count() AS n FROM ${db}.${RAW_DISTRIBUTED} WHERE ${inMonth(m)}`);
+    const [{ n }] = await queryRows<{ n: string }>(ch, `SELECT count() AS n FROM ${db}.${RAW_DISTRIBUTED} WHERE ${inMonth(m)}`);
     if (Number(n) > 0) continue;
     for (const v of views) {
-      const [{ kept }] = await rows<{ kept: string }>(ch, `SELECT count() AS kept FROM ${db}.${v.distributed} WHERE toYYYYMM(${v.clear.column}) = ${Number(m)}`);
+      const [{ kept }] = await queryRows<{ kept: string }>(ch, `SELECT count() AS kept FROM ${db}.${v.distributed} WHERE toYYYYMM(${v.clear.column}) = ${Number(m)}`);
       if (Number(kept) > 0) {
         throw new RefusalError(`the raw table holds no events of ${m.slice(0, 4)}-${m.slice(4)} (raw retention dropped them, or they were never stored) but ${v.target} still has ${kept} rows for it: rebuilding would erase them. Leave that month out of the range`);
       }
@@ -148,11 +149,13 @@ export async function rebuildRollups(o: { ch: ClickHouseClient; db: string; view
     else await deleteWhere(ch, db, v.target, `toYYYYMM(${v.clear.column}) IN (${months.map(Number).join(', ')})`, MUTATION_TIMEOUT_MS);
     o.log.info({ view: v.view, target: v.target, months, cleared: v.clear.by === 'partition' ? 'DROP PARTITION' : `DELETE WHERE ${v.clear.column} in month` }, 'rollup months cleared');
     for (const month of months) {
-      const counts = await rows<{ seller: string; n: string }>(ch, `SELECT toString(seller_id) AS seller, count() AS n FROM ${db}.${RAW_DISTRIBUTED} WHERE ${inMonth(month)} GROUP BY seller_id ORDER BY seller_id`);
+      const counts = await queryRows<{ seller: string; n: string }>(ch, `SELECT toString(seller_id) AS seller, count() AS n FROM ${db}.${RAW_DISTRIBUTED} WHERE ${inMonth(month)} GROUP BY seller_id ORDER BY seller_id`);
       const chunks = sellerChunks(counts.map((c) => ({ seller: BigInt(c.seller), rows: Number(c.n) })), o.chunkRows);
       for (const [i, chunk] of chunks.entries()) {
         if (o.signal.aborted) return false;
-        await ch.command({ query: rebuildQuery(db, v, month, chunk), clickhouse_settings: { insert_distributed_sync: 1 } });
+        // insert_deduplicate 0: a block equal to one inserted before (the same rebuild run twice) would
+        // otherwise be dropped as a retry by ReplicatedMergeTree, after the mutation removed the first.
+        await ch.command({ query: rebuildQuery(db, v, month, chunk), clickhouse_settings: { insert_distributed_sync: 1, insert_deduplicate: 0 } });
         o.onChunk?.({ view: v.view, month, chunk: i + 1, chunks: chunks.length });
       }
       o.log.info({ view: v.view, month, chunks: chunks.length, rows: counts.reduce((n, c) => n + Number(c.n), 0) }, 'rollup month rebuilt');

@@ -9,7 +9,7 @@ import { RefusalError, type RawOptions, type Target } from './request';
  * request as given, the offset ranges it resolved to (fixed at the start, so a resume reads the same
  * events even if the topic grew), the months whose rollups must be rebuilt, and which steps are
  * done. Within the storage step, progress is the committed offsets of the replay's own consumer
- * group (replay-state.ts does not hold them). Written atomically (temp file, rename).
+ * group (the file does not hold them). Written atomically (temp file, rename).
  */
 
 export interface ReplayState {

@@ -1,0 +1,43 @@
+import { clearStrategy, parseView, rebuildQuery, sellerChunks, type RollupView } from './rollups';
+
+/** Rebuilding a view from its own definition on the server (as ClickHouse 18.16 prints it). */
+
+const MV_1H =
+  "CREATE MATERIALIZED VIEW db.upload_rollup_1h_mv TO db.upload_rollup_1h_local ( minute DateTime('Etc/UTC'),  seller_id UInt64,  events AggregateFunction(count)) " +
+  'AS SELECT toStartOfHour(event_minute) AS minute, seller_id, countState() AS events FROM db.upload_events_local  GROUP BY minute, seller_id';
+
+test('a view definition splits into target, SELECT and what follows FROM', () => {
+  expect(parseView(MV_1H, 'db')).toEqual({ target: 'upload_rollup_1h_local', select: 'SELECT toStartOfHour(event_minute) AS minute, seller_id, countState() AS events', tail: 'GROUP BY minute, seller_id' });
+  expect(() => parseView(MV_1H.replace('FROM db.upload_events_local', 'FROM db.upload_events_local AS e JOIN db.sellers s USING seller_id'), 'db')).toThrow(/cannot rebuild from the raw table/);
+  expect(() => parseView(MV_1H.replace('db.upload_events_local', 'db.other'), 'db')).toThrow(/not SELECT \.\.\. FROM db\.upload_events_local/);
+});
+
+test('month-partitioned targets drop partitions; others delete the month on their time column', () => {
+  expect(clearStrategy('t', 'toYYYYMM(minute)')).toEqual({ by: 'partition', column: 'minute' });
+  expect(clearStrategy('t', 'toYear(minute)')).toEqual({ by: 'delete', column: 'minute' });
+  expect(clearStrategy('t', 'day')).toEqual({ by: 'delete', column: 'day' });
+  expect(() => clearStrategy('t', '(seller_id, toYear(minute))')).toThrow(/cannot tell the time column of t/);
+});
+
+const view = (tail: string): RollupView => ({ view: 'v', target: 'upload_rollup_1h_local', distributed: 'upload_rollup_1h', columns: ['minute', 'seller_id', 'events'], select: 'SELECT toStartOfHour(event_minute) AS minute, seller_id, countState() AS events', tail, clear: { by: 'delete', column: 'minute' } });
+
+test('the rebuild reads upload_events FINAL for one month and seller range, and inserts the target columns in order', () => {
+  expect(rebuildQuery('db', view('GROUP BY minute, seller_id'), '202611', { from: 5n, to: 18446744073709551615n })).toBe(
+    'INSERT INTO db.upload_rollup_1h SELECT minute, seller_id, events FROM (SELECT toStartOfHour(event_minute) AS minute, seller_id, countState() AS events FROM db.upload_events FINAL ' +
+      "WHERE event_date >= toDate('2026-11-01') AND event_date < addMonths(toDate('2026-11-01'), 1) AND seller_id >= 5 AND seller_id <= 18446744073709551615 GROUP BY minute, seller_id)",
+  );
+  // A view's own condition is kept, in parentheses, whatever its operators.
+  expect(rebuildQuery('db', view("WHERE origin = 'ui' OR is_created = 1 GROUP BY minute, seller_id"), '202612', { from: 1n, to: 2n })).toContain(
+    "WHERE (event_date >= toDate('2026-12-01') AND event_date < addMonths(toDate('2026-12-01'), 1) AND seller_id >= 1 AND seller_id <= 2) AND (origin = 'ui' OR is_created = 1) GROUP BY minute, seller_id)",
+  );
+});
+
+test('sellers are grouped into ranges of at most the chunk size, a big seller alone', () => {
+  const counts = [1n, 2n, 3n, 4n, 9n].map((seller, i) => ({ seller, rows: [40, 50, 500, 10, 20][i] }));
+  expect(sellerChunks(counts, 100)).toEqual([
+    { from: 1n, to: 2n, rows: 90 },
+    { from: 3n, to: 3n, rows: 500 },
+    { from: 4n, to: 9n, rows: 30 },
+  ]);
+  expect(sellerChunks([], 100)).toEqual([]);
+});
