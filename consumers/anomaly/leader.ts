@@ -1,3 +1,4 @@
+import { setImmediate } from 'node:timers/promises';
 import { backOff } from 'exponential-backoff';
 import type { Consumer, EachBatchPayload } from 'kafkajs';
 import type pino from 'pino';
@@ -6,6 +7,8 @@ import type { DimensionWindow } from './dimension-charts';
 import { GlobalMonitor, type ClosedWindow, type GlobalMonitorOptions } from './global-monitor';
 import type { AnomalyMetrics } from './metrics';
 import { decodePartial } from './partials';
+
+const SEED_SLICE = 2000;
 
 /**
  * The leader's loop over the partials topic. The topic has one partition and the leadership group
@@ -67,7 +70,11 @@ export function createLeaderLoop(o: LeaderLoopOptions): LeaderLoop {
     async handle({ batch, heartbeat }, consumer) {
       if (!seeded && o.resume.closedUntil !== undefined) {
         const windows = await o.seed(o.resume.closedUntil);
-        monitor.seed(windows);
+        // In slices: two weeks of windows take seconds to chart, and the event loop is shared.
+        for (let i = 0; i < windows.length; i += SEED_SLICE) {
+          monitor.seed(windows.slice(i, i + SEED_SLICE));
+          await setImmediate();
+        }
         o.log.info({ windows: windows.length, until: new Date(o.resume.closedUntil).toISOString() }, 'baselines rebuilt from chart_windows');
       }
       seeded = true;
@@ -83,6 +90,8 @@ export function createLeaderLoop(o: LeaderLoopOptions): LeaderLoop {
           if (closed.breaches.length > 0) o.log.info({ window: new Date(closed.start).toISOString(), breaches: closed.breaches.length, pages: closed.breaches.filter((b) => b.severity === 'page').length }, 'window charted with breaches');
         }
         await heartbeat();
+        // Charting a window is CPU work; a catch-up would otherwise hold the thread for a whole batch.
+        await setImmediate();
       }
       const next = BigInt(batch.lastOffset()) + 1n;
       const pending = monitor.pendingStarts().map((s) => firstOffset.get(s) ?? next);

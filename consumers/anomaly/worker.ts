@@ -1,4 +1,5 @@
 import os from 'node:os';
+import { setImmediate } from 'node:timers/promises';
 import { Partitioners, type Consumer, type EachBatchPayload, type Kafka } from 'kafkajs';
 import type pino from 'pino';
 import { Registry } from 'prom-client';
@@ -157,8 +158,12 @@ export async function startAnomalyWorker(config: ServiceConfig, parentLog: pino.
       const owner = await ownerOf(batch.partition);
       let counted = 0;
       for (const [i, message] of batch.messages.entries()) {
-        // kafkajs's staleness check costs as much as counting an event: look every so often.
-        if (i % STALE_CHECK_EVERY === 0 && (!isRunning() || isStale())) break;
+        if (i % STALE_CHECK_EVERY === 0) {
+          // kafkajs's staleness check costs as much as counting an event: look every so often. And
+          // let the event loop breathe: health probes, heartbeats and the leader share this thread.
+          if (!isRunning() || isStale()) break;
+          if (i > 0) await setImmediate();
+        }
         const offset = BigInt(message.offset);
         if (offset < owner.nextOffset) continue;
         let event: ObservedFields;
