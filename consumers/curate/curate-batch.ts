@@ -1,7 +1,7 @@
 import type { Message } from 'kafkajs';
 import { curate, curatedRow } from '../../schemas/curated-event';
 import { validateEvent } from '../../schemas/validate-event';
-import { UndecodableError, type EventDecoder, type UndecodableReason } from './decode-event';
+import { UNDECODABLE_REASONS, UndecodableError, type EventDecoder } from './decode-event';
 
 /**
  * One consumed batch of one raw partition in, what its transaction writes out: curated rows,
@@ -10,7 +10,8 @@ import { UndecodableError, type EventDecoder, type UndecodableReason } from './d
  * so an aborted batch leaves the window as it was.
  */
 
-export type DlqReason = UndecodableReason | 'invalid-event';
+export const DLQ_REASONS = [...UNDECODABLE_REASONS, 'invalid-event'] as const;
+export type DlqReason = (typeof DLQ_REASONS)[number];
 
 /** Headers of a dead letter; its key and value are the original message's, byte for byte. */
 export const DLQ_HEADERS = {

@@ -10,7 +10,8 @@ import { uploadEventType } from '../../schemas/upload-event';
  * (registry unreachable, 5xx) throws as is: the batch fails and is retried, nothing is dead-lettered.
  */
 
-export type UndecodableReason = 'bad-wire-format' | 'unknown-schema' | 'incompatible-schema' | 'corrupt-avro';
+export const UNDECODABLE_REASONS = ['bad-wire-format', 'unknown-schema', 'incompatible-schema', 'corrupt-avro'] as const;
+export type UndecodableReason = (typeof UNDECODABLE_REASONS)[number];
 
 export class UndecodableError extends Error {
   constructor(

@@ -1,4 +1,5 @@
 import { collectDefaultMetrics, Counter, Gauge, Histogram, Registry } from 'prom-client';
+import { DLQ_REASONS } from './curate-batch';
 
 /** The curate stage's Prometheus metrics, counted when a batch's transaction commits (aborted work is not counted twice). */
 
@@ -6,12 +7,15 @@ export function curateMetrics(dedupKeys: () => number) {
   const registry = new Registry();
   collectDefaultMetrics({ register: registry });
   const registers = [registry];
+  const dlq = new Counter({ name: 'upload_pulse_curate_dlq_total', help: 'Messages dead-lettered, by reason', labelNames: ['reason'], registers });
+  // Every reason from 0: rate() and increase() miss the first burst of a series that appears with it.
+  for (const reason of DLQ_REASONS) dlq.inc({ reason }, 0);
   return {
     registry,
     consumed: new Counter({ name: 'upload_pulse_curate_consumed_total', help: 'Raw messages consumed in committed transactions', registers }),
     curated: new Counter({ name: 'upload_pulse_curate_curated_total', help: 'Events written to the curated topic', registers }),
     duplicates: new Counter({ name: 'upload_pulse_curate_duplicates_total', help: 'Events dropped because their event_key was curated within the dedup window', registers }),
-    dlq: new Counter({ name: 'upload_pulse_curate_dlq_total', help: 'Messages dead-lettered, by reason', labelNames: ['reason'], registers }),
+    dlq,
     transactions: new Counter({ name: 'upload_pulse_curate_transactions_total', help: 'Batch transactions by result: committed, or aborted (the batch is retried)', labelNames: ['result'], registers }),
     batchSeconds: new Histogram({
       name: 'upload_pulse_curate_batch_seconds',
