@@ -2,8 +2,8 @@ import { type ClickHouseClient } from '@clickhouse/client';
 import pino from 'pino';
 import { curate, curatedRow } from '../schemas/curated-event';
 import { sampleEvent } from '../schemas/event-fixtures';
-import { testStack, uniqueName, type TestStack } from '../test/stack-env';
-import { CLUSTER, migrate } from './migrate';
+import { scratchDatabase, testStack, type TestStack } from '../test/stack-env';
+import { CLUSTER } from './migrate';
 import { applyRetention } from './retention';
 import { createClickHouse } from '../lib/clickhouse';
 
@@ -17,8 +17,7 @@ let db: string;
 beforeAll(async () => {
   stack = await testStack();
   ch = createClickHouse(stack.status.components.clickhouse.http[0]);
-  db = uniqueName('it_retention');
-  await migrate(ch, { db, kafka_brokers: stack.status.components.kafka.bootstrap, curated_topic: uniqueName('unused'), ingest_group: uniqueName('unused') }, log);
+  db = await scratchDatabase(ch, stack, 'it_retention');
 });
 afterAll(async () => {
   await ch.command({ query: `DROP DATABASE IF EXISTS ${db} ON CLUSTER ${CLUSTER}` });

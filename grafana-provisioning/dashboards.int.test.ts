@@ -1,7 +1,7 @@
 import type { ClickHouseClient } from '@clickhouse/client';
 import { Partitioners, type Producer } from 'kafkajs';
 import pino from 'pino';
-import { CLUSTER, migrate } from '../clickhouse-ddl/migrate';
+import { CLUSTER } from '../clickhouse-ddl/migrate';
 import { chartRows, insertChartRows } from '../consumers/anomaly/chart-outputs';
 import type { ClosedWindow } from '../consumers/anomaly/global-monitor';
 import { runInMemory } from '../consumers/anomaly/in-memory-run';
@@ -14,7 +14,7 @@ import { createTraffic } from '../producers/simulator/model';
 import { simulate, type SimulationSummary } from '../producers/simulator/run';
 import { gatewaySink } from '../producers/simulator/sinks';
 import { curate, curatedRow } from '../schemas/curated-event';
-import { eventually, testStack, uniqueName } from '../test/stack-env';
+import { scratchDatabase, eventually, testStack } from '../test/stack-env';
 import type { Panel } from './dashboard-model';
 import { ALL, dashboardRange, expandClickHouse, expandPrometheus, resolveVariables, type ExpandContext, type PromQuery, type VariableState } from './expand';
 import { dashboardQueries, datasourceOf, loadDashboards, loadDatasources, type DashboardQuery } from './targets';
@@ -88,8 +88,7 @@ beforeAll(async () => {
   prometheus = stack.status.components.prometheus.url;
   const url = stack.status.components.clickhouse.http[0];
   ch = createClickHouse(url);
-  db = uniqueName('it_grafana');
-  await migrate(ch, { db, kafka_brokers: stack.status.components.kafka.bootstrap, curated_topic: uniqueName('unused'), ingest_group: uniqueName('unused') }, log);
+  db = await scratchDatabase(ch, stack, 'it_grafana');
   // The dashboards name tables without a database, as the datasource's defaultDatabase resolves them.
   dashboardsDb = createClickHouse(url, db);
   // Busy for seconds: done before the live traffic starts, whose keep-alive sockets would go stale meanwhile.

@@ -3,11 +3,11 @@ import type { AddressInfo } from 'node:net';
 import { type ClickHouseClient } from '@clickhouse/client';
 import pino from 'pino';
 import { Registry } from 'prom-client';
-import { CLUSTER, migrate } from '../clickhouse-ddl/migrate';
+import { CLUSTER } from '../clickhouse-ddl/migrate';
 import { curate, curatedRow } from '../schemas/curated-event';
 import type { UploadEvent } from '../schemas/upload-event';
 import { createTraffic } from '../producers/simulator/model';
-import { testStack, uniqueName } from '../test/stack-env';
+import { scratchDatabase, testStack } from '../test/stack-env';
 import { createApiApp } from './api/app';
 import { LiveFeed } from './live-feed';
 import { createClickHouse } from '../lib/clickhouse';
@@ -26,8 +26,7 @@ let events: UploadEvent[];
 beforeAll(async () => {
   const stack = await testStack();
   ch = createClickHouse(stack.status.components.clickhouse.http[0]);
-  db = uniqueName('it_series');
-  await migrate(ch, { db, kafka_brokers: stack.status.components.kafka.bootstrap, curated_topic: uniqueName('unused'), ingest_group: uniqueName('unused') }, log);
+  db = await scratchDatabase(ch, stack, 'it_series');
   const start = BigInt(FROM) * 1_000_000_000n;
   events = createTraffic({ seed: 5, start, rate: 60 }).takeUntil(start + BigInt(MINUTES * 60) * 1_000_000_000n);
   await ch.command({

@@ -1,4 +1,7 @@
 import crypto from 'node:crypto';
+import type { ClickHouseClient } from '@clickhouse/client';
+import pino from 'pino';
+import { migrate } from '../clickhouse-ddl/migrate';
 import { loadEnv, stackConfig } from '../lib/config';
 import { layoutFor, type StackLayout } from '../stack/layout';
 import { stackStatus, type StackStatus } from '../stack/stack';
@@ -47,4 +50,11 @@ export async function eventually<T>(what: string, check: () => Promise<T | undef
     if (Date.now() > deadline) throw new Error(`timed out after ${timeoutMs} ms waiting for ${what}${last ? `: ${String(last)}` : ''}`);
     await new Promise((r) => setTimeout(r, 500));
   }
+}
+
+/** A uniquely named database with every migration applied; its Kafka engine table reads a topic nobody writes. */
+export async function scratchDatabase(ch: ClickHouseClient, stack: TestStack, prefix: string): Promise<string> {
+  const db = uniqueName(prefix);
+  await migrate(ch, { db, kafka_brokers: stack.status.components.kafka.bootstrap, curated_topic: uniqueName('unused'), ingest_group: uniqueName('unused') }, pino({ level: 'warn' }));
+  return db;
 }

@@ -1,17 +1,15 @@
 import type { ClickHouseClient } from '@clickhouse/client';
-import pino from 'pino';
-import { CLUSTER, migrate } from '../../clickhouse-ddl/migrate';
+import { CLUSTER } from '../../clickhouse-ddl/migrate';
 import { createClickHouse } from '../../lib/clickhouse';
 import { createTraffic } from '../../producers/simulator/model';
 import { curate, curatedRow } from '../../schemas/curated-event';
-import { testStack, uniqueName } from '../../test/stack-env';
+import { scratchDatabase, testStack } from '../../test/stack-env';
 import { HOUR_MS } from './charts';
 import { loadSellerHistories, sellerHistories } from './seller-history';
 import { rollupRows } from './testing';
 
 /** The seller histories a new partition owner loads from the real rollups are those the events imply. */
 
-const log = pino({ level: 'warn' });
 const START = Date.UTC(2026, 10, 20, 6, 0, 0);
 const PARTITIONS = 12;
 let ch: ClickHouseClient;
@@ -20,8 +18,7 @@ let db: string;
 beforeAll(async () => {
   const stack = await testStack();
   ch = createClickHouse(stack.status.components.clickhouse.http[0]);
-  db = uniqueName('it_seller_history');
-  await migrate(ch, { db, kafka_brokers: stack.status.components.kafka.bootstrap, curated_topic: uniqueName('unused'), ingest_group: uniqueName('unused') }, log);
+  db = await scratchDatabase(ch, stack, 'it_seller_history');
 });
 
 afterAll(async () => {

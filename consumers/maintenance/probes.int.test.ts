@@ -2,13 +2,13 @@ import { type ClickHouseClient } from '@clickhouse/client';
 import type { Admin, Kafka } from 'kafkajs';
 import pino from 'pino';
 import { Registry } from 'prom-client';
-import { CLUSTER, migrate } from '../../clickhouse-ddl/migrate';
+import { CLUSTER } from '../../clickhouse-ddl/migrate';
 import { createClickHouse } from '../../lib/clickhouse';
 import { createKafka } from '../../lib/kafka';
 import { ensureTopic } from '../../lib/topics';
 import { createTraffic } from '../../producers/simulator/model';
 import { curate, curatedRow } from '../../schemas/curated-event';
-import { eventually, testStack, uniqueName } from '../../test/stack-env';
+import { scratchDatabase, eventually, testStack, uniqueName } from '../../test/stack-env';
 import { lagProbe } from './lag-probe';
 import { storageProbe } from './storage-probe';
 
@@ -33,8 +33,7 @@ beforeAll(async () => {
   kafka = createKafka('maintenance-probes-test', stack.status.components.kafka.bootstrap.split(','), log);
   admin = kafka.admin();
   await admin.connect();
-  db = uniqueName('it_probes');
-  await migrate(ch, { db, kafka_brokers: stack.status.components.kafka.bootstrap, curated_topic: uniqueName('unused'), ingest_group: uniqueName('unused') }, log);
+  db = await scratchDatabase(ch, stack, 'it_probes');
 });
 
 afterAll(async () => {
