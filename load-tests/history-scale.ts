@@ -31,7 +31,7 @@ const runs = 5;
 const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)];
 
 /** One generated event per number n; every column derived from hashes of n, so chunks are independent. */
-function rowsSql(db: string, from: number, count: number, startS: number, spanS: number, sellers: number): string {
+function rowsSql(db: string, from: number, count: number, total: number, startS: number, spanS: number, sellers: number): string {
   const h = (salt: number) => `cityHash64(number, ${salt})`;
   return `INSERT INTO ${db}.upload_events
     SELECT event_key, id, event, attempt_id, is_created, origin, up_ts, ts, country, seller_id, info, media_count, media_bytes, latency_ms,
@@ -43,7 +43,7 @@ function rowsSql(db: string, from: number, count: number, startS: number, spanS:
              toString(intDiv(number, 3)) AS attempt_id,
              toUInt8(${h(4)} % 10 < 4) AS is_created,
              ['seller-api', 'xlsx-import', 'ui', 'partner-feed'][(if(${h(5)} % 10 < 8, cityHash64(seller_id), ${h(5)}) % 4) + 1] AS origin,
-             toUInt64(${startS} + intDiv(number * ${spanS}, ${opts.rows})) * 1000000000 + ${h(6)} % 1000000000 AS ts,
+             toUInt64(${startS} + intDiv(number * ${spanS}, ${total})) * 1000000000 + ${h(6)} % 1000000000 AS ts,
              if(is_created = 1, ts - (50 + ${h(7)} % 5000) * 1000000, 0) AS up_ts,
              toFixedString(['RU', 'KZ', 'BY', 'UZ', 'AM', 'KG'][cityHash64(seller_id, 8) % 6 + 1], 2) AS country,
              1000000 + toUInt64(floor(pow(${sellers}, (${h(9)} % 1000000) / 1000000))) AS seller_id,
@@ -68,7 +68,7 @@ async function main(): Promise<void> {
   const started = performance.now();
   for (let from = 0; from < opts.rows; from += opts.chunk) {
     const count = Math.min(opts.chunk, opts.rows - from);
-    await ch.command({ query: rowsSql(db, from, count, startS, spanS, opts.sellers), clickhouse_settings: { insert_distributed_sync: 1 } });
+    await ch.command({ query: rowsSql(db, from, count, opts.rows, startS, spanS, opts.sellers), clickhouse_settings: { insert_distributed_sync: 1 } });
     const s = (performance.now() - started) / 1000;
     process.stderr.write(`${from + count} of ${opts.rows} rows, ${Math.round((from + count) / s)} rows/s\n`);
   }
