@@ -7,7 +7,8 @@ import { eventJson, type UploadEvent } from '../../schemas/upload-event';
  *   - `ts` is the send time, unique and increasing over the run, so freshness is "event time to
  *     queryable" and no two events of a run share an event_key;
  *   - `up_ts` keeps the model's creation latency;
- *   - `attempt_id` starts with the run's tag, so the run's events can be counted in ClickHouse;
+ *   - `attempt_id` is `<run tag>-<request seq>-<model attempt>`: the run's events can be counted in
+ *     ClickHouse, and each request's events found (all or none must be stored);
  *   - every `markerEveryMs` one event goes to the probe seller: its `ts` is a freshness marker that
  *     ClickHouse finds through the primary index (seller_id first) at almost no cost.
  * A body is NDJSON of exactly `batch` events, so accepted events = 202 answers x batch.
@@ -25,12 +26,14 @@ export interface EventBodiesOptions {
   nowMs?: () => number;
 }
 
-export interface Body { text: string; events: number; marker?: bigint }
+/** `seq`: the request's number in the run, from 0. */
+export interface Body { text: string; events: number; seq: number; marker?: bigint }
 
 export class EventBodies {
   private readonly traffic: Traffic;
   private readonly nowMs: () => number;
   private lastTs = 0n;
+  private seq = 0;
   private nextMarkerMs: number;
 
   constructor(private readonly opts: EventBodiesOptions) {
@@ -50,21 +53,22 @@ export class EventBodies {
     if (marker) this.nextMarkerMs = Math.max(this.nextMarkerMs + this.opts.markerEveryMs, nowMs);
     const lines: string[] = [];
     let markerTs: bigint | undefined;
+    const seq = this.seq++;
     for (let i = 0; i < this.opts.batch; i++) {
-      const event = this.restamp(this.traffic.next(), nowMs);
+      const event = this.restamp(this.traffic.next(), nowMs, seq);
       if (marker && i === 0) {
         event.data = { ...event.data, company_id: PROBE_SELLER };
         markerTs = event.ts;
       }
       lines.push(eventJson(event));
     }
-    return { text: lines.join('\n'), events: this.opts.batch, marker: markerTs };
+    return { text: lines.join('\n'), events: this.opts.batch, seq, marker: markerTs };
   }
 
-  private restamp(model: UploadEvent, nowMs: number): UploadEvent {
+  private restamp(model: UploadEvent, nowMs: number, seq: number): UploadEvent {
     const wall = BigInt(nowMs) * 1_000_000n;
     const ts = wall > this.lastTs ? wall : this.lastTs + 1n;
     this.lastTs = ts;
-    return { ...model, ts, up_ts: model.is_created ? ts - (model.ts - model.up_ts) : 0n, attempt_id: `${this.opts.runTag}-${model.attempt_id}` };
+    return { ...model, ts, up_ts: model.is_created ? ts - (model.ts - model.up_ts) : 0n, attempt_id: `${this.opts.runTag}-${seq}-${model.attempt_id}` };
   }
 }

@@ -23,15 +23,20 @@ export interface FreshnessOptions {
   maxPerQuery?: number;
 }
 
-export interface Marker { key: string; sentAtMs: number; seenAtMs?: number }
+/** `refused`: its request was answered with an error, so the marker was never meant to be stored. */
+export interface Marker { key: string; sentAtMs: number; seenAtMs?: number; refused?: boolean }
 
 export interface FreshnessSummary extends Distribution { markers: number; missing: number }
 
-/** Freshness of the markers: a marker never seen counts as infinitely late, so it lands in the top percentiles. */
+/**
+ * Freshness of the markers: a marker never seen counts as infinitely late, so it lands in the top
+ * percentiles. Refused markers are left out (the failed request is counted as an error instead).
+ */
 export function freshnessOf(markers: readonly Marker[]): FreshnessSummary {
-  const seen = markers.filter((m) => m.seenAtMs !== undefined).map((m) => m.seenAtMs! - m.sentAtMs);
-  const lags = [...seen, ...Array<number>(markers.length - seen.length).fill(Number.POSITIVE_INFINITY)];
-  return { ...distribution(lags), markers: markers.length, missing: markers.length - seen.length };
+  const meant = markers.filter((m) => !m.refused);
+  const seen = meant.filter((m) => m.seenAtMs !== undefined).map((m) => m.seenAtMs! - m.sentAtMs);
+  const lags = [...seen, ...Array<number>(meant.length - seen.length).fill(Number.POSITIVE_INFINITY)];
+  return { ...distribution(lags), markers: meant.length, missing: meant.length - seen.length };
 }
 
 export class FreshnessTracker {
@@ -52,6 +57,14 @@ export class FreshnessTracker {
     const marker = { key, sentAtMs };
     this.markers.push(marker);
     this.pending.set(key, marker);
+  }
+
+  /** The marker's request was refused: it is no longer waited for. */
+  withdraw(key: string): void {
+    const marker = this.pending.get(key);
+    if (!marker) return;
+    marker.refused = true;
+    this.pending.delete(key);
   }
 
   get pendingCount(): number {

@@ -3,14 +3,14 @@ import type { AddressInfo } from 'node:net';
 import { errorKind, runLoadPhase } from './gateway-load';
 
 /** A local HTTP endpoint that records when each body arrived: the load generator's own behaviour, not the gateway's. */
-async function recorder(status: (n: number) => number) {
+async function recorder(status: (n: number, body: string) => number) {
   const arrivals: { at: number; body: string }[] = [];
   const server = http.createServer((req, res) => {
     let body = '';
     req.on('data', (c: Buffer) => (body += c.toString()));
     req.on('end', () => {
       arrivals.push({ at: Date.now(), body });
-      res.writeHead(status(arrivals.length), { 'content-type': 'application/json' }).end('{}');
+      res.writeHead(status(arrivals.length, body), { 'content-type': 'application/json' }).end('{}');
     });
   });
   await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
@@ -18,18 +18,22 @@ async function recorder(status: (n: number) => number) {
 }
 
 test('a phase sends rate x seconds / batch requests, each with its own body, every one answered, spread over the second', async () => {
-  const target = await recorder((n) => (n % 10 === 0 ? 503 : 202));
+  // Every tenth body is refused: the answer hook must name exactly those requests.
+  const target = await recorder((_n, body) => (Number(body.slice('body-'.length)) % 10 === 0 ? 503 : 202));
   let seq = 0;
   const answered: number[] = [];
+  const bySeq = new Map<number, number>();
   try {
     const totals = await runLoadPhase(
       { rate: 400, seconds: 3, batch: 2 },
-      { body: () => `body-${seq++}`, response: (status) => answered.push(status), error: () => undefined },
+      { body: () => ({ text: `body-${seq}`, seq: seq++ }), response: (status) => answered.push(status), answer: (s, status) => bySeq.set(s, status), error: () => undefined },
       { url: target.url, slots: 10, signal: new AbortController().signal },
     );
     expect(totals).toMatchObject({ requestsPerSecond: 200, sent: 600, answered: 600, unknownOutcome: 0, errors: {}, stoppedEarly: false });
     expect(totals.byStatus).toEqual({ 202: 540, 503: 60 });
     expect(answered).toHaveLength(600);
+    expect(bySeq.size).toBe(600);
+    expect([...bySeq].filter(([, status]) => status === 503).map(([s]) => s % 10)).toEqual(Array(60).fill(0));
     expect(new Set(target.arrivals.map((a) => a.body)).size).toBe(600);
     // Ten staggered slots: arrivals fall in (nearly) every 100-ms tenth of the second, not in one burst.
     const tenths = new Set(target.arrivals.map((a) => Math.floor((a.at % 1000) / 100)));
@@ -47,7 +51,7 @@ test('an abort stops the phase early, and what was sent without an answer is cou
   const controller = new AbortController();
   setTimeout(() => controller.abort(), 1500);
   try {
-    const totals = await runLoadPhase({ rate: 100, seconds: 60, batch: 1 }, { body: () => 'x', response: () => undefined, error: () => undefined }, { url: target.url, signal: controller.signal });
+    const totals = await runLoadPhase({ rate: 100, seconds: 60, batch: 1 }, { body: () => ({ text: 'x', seq: 0 }), response: () => undefined, error: () => undefined }, { url: target.url, signal: controller.signal });
     expect(totals.stoppedEarly).toBe(true);
     expect(totals.seconds).toBeLessThan(5);
     expect(totals.sent).toBeLessThan(400);

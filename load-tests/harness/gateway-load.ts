@@ -18,9 +18,11 @@ export interface LoadPhase {
 }
 
 export interface LoadHooks {
-  /** The next request body and how many events it carries. */
-  body(): string;
+  /** The next request body, and a number that names the request in `answer`. */
+  body(): { text: string; seq: number };
   response(status: number, latencyMs: number): void;
+  /** The HTTP answer to request `seq`, with its Retry-After header if any. */
+  answer?(seq: number, status: number, retryAfter: string | undefined): void;
   /** A request without an HTTP answer: a socket error or a timeout, by kind. */
   error(kind: string): void;
 }
@@ -54,6 +56,12 @@ export interface LoadOptions {
 }
 
 const split = (total: number, parts: number, i: number) => Math.floor(total / parts) + (i < total % parts ? 1 : 0);
+
+/** A header by its name in any case (autocannon keeps the names as the server sent them). */
+export function headerOf(headers: Record<string, unknown> | undefined, name: string): string | undefined {
+  const entry = Object.entries(headers ?? {}).find(([k]) => k.toLowerCase() === name);
+  return entry === undefined ? undefined : String(entry[1]);
+}
 
 export function errorKind(err: unknown): string {
   const e = err as { code?: string; message?: string } | undefined;
@@ -91,10 +99,14 @@ export async function runLoadPhase(phase: LoadPhase, hooks: LoadHooks, opts: Loa
           timeout: opts.timeoutS ?? 30,
           requests: [
             {
-              setupRequest: (req) => {
+              // A connection waits for each answer before its next request, so its context names the request in flight.
+              setupRequest: (req, context) => {
                 totals.sent++;
-                return { ...req, body: hooks.body() };
+                const body = hooks.body();
+                (context as { seq?: number }).seq = body.seq;
+                return { ...req, body: body.text };
               },
+              onResponse: (status, _body, context, headers) => hooks.answer?.((context as { seq: number }).seq, status, headerOf(headers, 'retry-after')),
             },
           ],
         },

@@ -32,6 +32,8 @@ export interface ScenarioContext {
   readonly sampler: Sampler;
   readonly signal: AbortSignal;
   readonly log: pino.Logger;
+  /** The run's tag: every event's attempt_id starts with it. */
+  readonly runTag: string;
 }
 
 export interface Scenario {
@@ -39,8 +41,8 @@ export interface Scenario {
   /** What the scenario was asked for, for the report. */
   params: Record<string, unknown>;
   run(ctx: ScenarioContext): Promise<void>;
-  /** The scenario's own findings over the whole run. */
-  findings?(run: RunRecord, figures: RunFigures): ScenarioSection[];
+  /** The scenario's own findings over the whole run, after the drain; may ask the stack. */
+  findings?(run: RunRecord, figures: RunFigures, answers: ReadonlyMap<number, Answer>): ScenarioSection[] | Promise<ScenarioSection[]>;
 }
 
 export interface RunOptions {
@@ -59,7 +61,11 @@ export interface RunOptions {
   command?: string;
 }
 
-export interface RunResult { dir: string; run: RunRecord; figures: RunFigures; sections: ScenarioSection[] }
+/** The HTTP answer to one request. */
+export interface Answer { status: number; retryAfter?: string }
+
+/** `answers`: the answer to every answered request, by its seq (see harness/event-bodies.ts). */
+export interface RunResult { dir: string; run: RunRecord; figures: RunFigures; sections: ScenarioSection[]; answers: ReadonlyMap<number, Answer> }
 
 /** How often each group commits, so its lag is judged over periods that each hold a commit. */
 export function lagPeriods(config: ServiceConfig): Record<string, number> {
@@ -114,6 +120,8 @@ export async function runScenario(scenario: Scenario, opts: RunOptions): Promise
   });
   const bodies = new EventBodies({ runTag, batch: opts.batch, markerEveryMs: opts.markerEveryMs });
   const phases: PhaseRecord[] = [];
+  const answers = new Map<number, Answer>();
+  const markerOfRequest = new Map<number, string>();
   let stored: StoredCount | undefined;
 
   try {
@@ -128,6 +136,7 @@ export async function runScenario(scenario: Scenario, opts: RunOptions): Promise
       sampler,
       signal,
       log,
+      runTag,
       samplesOf: (phase) => sampler.samples.filter((s) => s.phase === phase),
       async phase(name, rate, seconds) {
         if (phases.some((p) => p.name === name)) throw new Error(`phase "${name}" is run twice: names must be unique`);
@@ -139,8 +148,17 @@ export async function runScenario(scenario: Scenario, opts: RunOptions): Promise
           {
             body() {
               const body = bodies.next();
-              if (body.marker !== undefined) freshness.mark(body.marker.toString(), Number(body.marker / 1_000_000n));
-              return body.text;
+              if (body.marker !== undefined) {
+                freshness.mark(body.marker.toString(), Number(body.marker / 1_000_000n));
+                markerOfRequest.set(body.seq, body.marker.toString());
+              }
+              return body;
+            },
+            answer: (seq, status, retryAfter) => {
+              answers.set(seq, { status, retryAfter });
+              const marker = markerOfRequest.get(seq);
+              markerOfRequest.delete(seq);
+              if (marker !== undefined && status !== 202) freshness.withdraw(marker);
             },
             response: (status, latencyMs) => sampler.response(status, latencyMs, opts.batch),
             error: (kind) => sampler.error(kind),
@@ -186,7 +204,7 @@ export async function runScenario(scenario: Scenario, opts: RunOptions): Promise
     lagPeriodsS: lagPeriods(config),
   };
   const figures = analyse(run);
-  const sections = scenario.findings?.(run, figures) ?? [];
+  const sections = (await scenario.findings?.(run, figures, answers)) ?? [];
   const context: RunContext = {
     command: opts.command ?? process.argv.slice(1).join(' '),
     topology: stack.topology,
@@ -198,5 +216,5 @@ export async function runScenario(scenario: Scenario, opts: RunOptions): Promise
   const stamp = new Date(startedAt).toISOString().replace(/[:.]/g, '-');
   const dir = writeReport(path.join(opts.outDir ?? path.join(REPO_ROOT, 'artifacts', 'load-tests'), `${scenario.name}-${stamp}`), run, figures, context, sections);
   log.info({ dir, serviceLevels: figures.serviceLevels, acceptedRate: Math.round(figures.load.acceptedRate), latencyP99Ms: figures.latency.p99, freshnessP99Ms: figures.freshness.p99, stored: figures.stored, errors: figures.errors }, 'report written');
-  return { dir, run, figures, sections };
+  return { dir, run, figures, sections, answers };
 }

@@ -44,7 +44,7 @@ test('ramp: the highest sustained rate is the last step before the first broken 
   expect(judgeableMarkers(markers, 10_000).map((m) => m.key)).toEqual(['a', 'b']);
 });
 
-test('soak: RSS start and end are medians of the second and the last tenth (the first is warm-up); growth over 10 % is not flat', () => {
+test('soak: RSS start and end are medians of the second and the last tenth (the first is warm-up); growth over 10 % is not flat', async () => {
   const run = syntheticRun({
     phases: [{ name: 'soak', rate: 1000, seconds: 100 }],
     processes: [
@@ -55,7 +55,7 @@ test('soak: RSS start and end are medians of the second and the last tenth (the 
   const drift = rssDrift(run);
   expect(drift.find((d) => d.process === 'curate')).toMatchObject({ startBytes: 121e6, endBytes: 201e6, flat: false });
   expect(drift.find((d) => d.process === 'gateway')!.flat).toBe(true);
-  const [section] = soakScenario({ rate: 1000, seconds: 100 }).findings!(run, analyse(run));
+  const [section] = await soakScenario({ rate: 1000, seconds: 100 }).findings!(run, analyse(run), new Map());
   expect(section.markdown).toContain('**Grew more than 10 %:** curate.');
 });
 
