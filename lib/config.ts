@@ -1,3 +1,4 @@
+import os from 'node:os';
 import path from 'node:path';
 import { z } from 'zod';
 
@@ -81,6 +82,8 @@ const envSchema = z.object({
   GATEWAY_PORT: port.default(8080),
   GATEWAY_BODY_LIMIT_BYTES: z.coerce.number().int().min(1024).default(5 * 1024 * 1024),
   GATEWAY_RETRY_AFTER_S: z.coerce.number().int().min(1).default(5),
+  GATEWAY_ATOMIC_REQUESTS: z.enum(['true', 'false']).default('true'),
+  GATEWAY_TRANSACTIONAL_ID: z.string().regex(/^[\w.:-]{1,200}$/, 'letters, digits, . _ : -').optional(),
   ZOOKEEPER_CONNECT: z.string().optional(),
   LOG_LEVEL: z.enum(['trace', 'debug', 'info', 'warn', 'error', 'fatal']).default('info'),
 });
@@ -169,7 +172,8 @@ export interface ServiceConfig {
   producer: { maxQueuedEvents: number; maxBatch: number; lingerMs: number; compression: 'none' | 'gzip'; sendTimeoutMs: number };
   /** Address the project's services listen on and announce for discovery. */
   host: string;
-  gateway: { port: number; bodyLimitBytes: number; retryAfterS: number };
+  /** transactionalId: set when each request is written atomically (one Kafka transaction per batch of whole requests). */
+  gateway: { port: number; bodyLimitBytes: number; retryAfterS: number; transactionalId: string | undefined };
   /** livePollMs: how often each live-page stream asks ClickHouse for new windows; liveMaxStreams: open streams at once. */
   api: { port: number; livePollMs: number; liveMaxStreams: number };
   maintenance: { port: number; retentionIntervalMs: number; probeIntervalMs: number };
@@ -240,6 +244,8 @@ export function serviceConfig(env: Env = loadEnv()): ServiceConfig {
       port: env.GATEWAY_PORT,
       bodyLimitBytes: env.GATEWAY_BODY_LIMIT_BYTES,
       retryAfterS: env.GATEWAY_RETRY_AFTER_S,
+      // Stable across restarts of one instance (a restart fences its predecessor), distinct between instances.
+      transactionalId: env.GATEWAY_ATOMIC_REQUESTS === 'false' ? undefined : (env.GATEWAY_TRANSACTIONAL_ID ?? `upload-pulse-gateway-${os.hostname()}-${env.GATEWAY_PORT}`),
     },
     host: env.SERVICE_HOST,
     api: { port: env.API_PORT, livePollMs: env.API_LIVE_POLL_MS, liveMaxStreams: env.API_LIVE_MAX_STREAMS },

@@ -8,6 +8,14 @@ import type { UploadEvent } from '../schemas/upload-event';
  * The producer library: idempotent, acks=all, batched and compressed, with a bounded queue.
  * `send` resolves once Kafka acknowledged every event it was given; when the queue is full it
  * throws QueueFullError at once, which is the caller's signal to slow down.
+ *
+ * With a `transactionalId`, each batch is one Kafka transaction and a `send` is never split over
+ * two: its events become visible to (read-committed) consumers all together or not at all, even
+ * when a broker dies with some partitions written. The gateway uses this so a 503 means "nothing written".
+ *
+ * After a failed batch the kafkajs producer is replaced by a new one (a new producer id): kafkajs
+ * keeps counting sequence numbers for batches the broker never got, and every later send to those
+ * partitions fails with OUT_OF_ORDER_SEQUENCE_NUMBER (kafkajs issue #598).
  */
 
 export class QueueFullError extends Error {}
@@ -24,6 +32,8 @@ export interface EventProducerOptions {
   compression: 'none' | 'gzip';
   /** How long the broker may take to replicate a batch to the in-sync replicas before failing it. */
   sendTimeoutMs: number;
+  /** Batches as transactions of whole `send` calls; unique per producing process, stable across its restarts. */
+  transactionalId?: string;
   metrics: Registry;
   log: pino.Logger;
 }
@@ -40,11 +50,14 @@ function producerMetrics(registry: Registry) {
     batch: new Histogram({ name: 'upload_pulse_producer_batch_events', help: 'Events per produce batch', labelNames: ['topic'], buckets: [1, 10, 100, 500, 1000, 2000, 5000, 10000], registers }),
     queue: new Gauge({ name: 'upload_pulse_producer_queue_events', help: 'Events accepted by the producer and not yet acknowledged', labelNames: ['topic'], registers }),
     latency: new Histogram({ name: 'upload_pulse_producer_send_seconds', help: 'Time from batch send to Kafka acknowledgement', labelNames: ['topic'], buckets: [0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10], registers }),
+    resets: new Counter({ name: 'upload_pulse_producer_resets_total', help: 'Kafka producers replaced after a failed batch (new producer id)', labelNames: ['topic'], registers }),
   };
 }
 
 export class EventProducer {
-  private readonly producer: Producer;
+  private producer: Producer;
+  /** The last batch failed: the next one starts with a new producer. */
+  private broken = false;
   private readonly metrics: ReturnType<typeof producerMetrics>;
   private readonly queue: Chunk[] = [];
   /** Accepted and not yet acknowledged (queued, being encoded or in flight): the bound applies to this. */
@@ -61,14 +74,29 @@ export class EventProducer {
   private readonly idle: (() => void)[] = [];
 
   constructor(private readonly opts: EventProducerOptions) {
-    this.producer = opts.kafka.producer({
+    this.producer = this.newProducer();
+    this.metrics = producerMetrics(opts.metrics);
+  }
+
+  private newProducer(): Producer {
+    return this.opts.kafka.producer({
       idempotent: true,
       // kafkajs requires a single in-flight request per broker for idempotence.
       maxInFlightRequests: 1,
       createPartitioner: Partitioners.DefaultPartitioner,
       retry: { retries: 5, initialRetryTime: 100, maxRetryTime: 2000 },
+      ...(this.opts.transactionalId === undefined ? {} : { transactionalId: this.opts.transactionalId }),
     });
-    this.metrics = producerMetrics(opts.metrics);
+  }
+
+  /** A new producer in place of one whose batch failed; throws (and stays broken) while Kafka is unreachable. */
+  private async replaceProducer(): Promise<void> {
+    const old = this.producer;
+    this.producer = this.newProducer();
+    this.metrics.resets.inc({ topic: this.opts.topic });
+    void old.disconnect().catch(() => undefined);
+    await this.producer.connect();
+    this.broken = false;
   }
 
   async connect(): Promise<void> {
@@ -98,9 +126,10 @@ export class EventProducer {
     this.queuedEvents += events.length;
     this.metrics.queue.set({ topic }, this.queuedEvents);
     return new Promise<void>((resolve, reject) => {
-      const { maxBatch } = this.opts;
-      const request: Request = { remaining: Math.ceil(messages.length / maxBatch), settled: false, resolve, reject };
-      for (let i = 0; i < messages.length; i += maxBatch) this.queue.push({ messages: messages.slice(i, i + maxBatch), request });
+      // A transactional send stays one chunk, so one transaction holds all of it.
+      const chunkSize = this.opts.transactionalId === undefined ? this.opts.maxBatch : messages.length;
+      const request: Request = { remaining: Math.ceil(messages.length / chunkSize), settled: false, resolve, reject };
+      for (let i = 0; i < messages.length; i += chunkSize) this.queue.push({ messages: messages.slice(i, i + chunkSize), request });
       this.unsent += messages.length;
       this.schedule();
     });
@@ -174,14 +203,12 @@ export class EventProducer {
     const { topic, compression, sendTimeoutMs } = this.opts;
     const stop = this.metrics.latency.startTimer({ topic });
     this.metrics.batch.observe({ topic }, size);
+    const messages = batch.flatMap((c) => c.messages);
+    const record = { topic, acks: -1, timeout: sendTimeoutMs, compression: compression === 'gzip' ? CompressionTypes.GZIP : CompressionTypes.None };
     try {
-      await this.producer.send({
-        topic,
-        acks: -1,
-        timeout: sendTimeoutMs,
-        compression: compression === 'gzip' ? CompressionTypes.GZIP : CompressionTypes.None,
-        messages: batch.flatMap((c) => c.messages),
-      });
+      if (this.broken) await this.replaceProducer();
+      if (this.opts.transactionalId === undefined) await this.producer.send({ ...record, messages });
+      else await this.sendTransaction(record, messages);
       stop();
       this.metrics.events.inc({ topic, result: 'acked' }, size);
       for (const { request } of batch) {
@@ -192,6 +219,7 @@ export class EventProducer {
         }
       }
     } catch (err) {
+      this.broken = true;
       this.metrics.events.inc({ topic, result: 'failed' }, size);
       this.opts.log.warn({ err, events: size }, 'produce failed after retries');
       const error = err instanceof Error ? err : new Error(String(err));
@@ -203,6 +231,18 @@ export class EventProducer {
       }
     } finally {
       this.release(size);
+    }
+  }
+
+  /** One transaction; a batch over maxBatch (a large send) goes as several produce requests inside it. */
+  private async sendTransaction(record: { topic: string; acks: number; timeout: number; compression: CompressionTypes }, messages: Message[]): Promise<void> {
+    const txn = await this.producer.transaction();
+    try {
+      for (let i = 0; i < messages.length; i += this.opts.maxBatch) await txn.send({ ...record, messages: messages.slice(i, i + this.opts.maxBatch) });
+      await txn.commit();
+    } catch (err) {
+      await txn.abort().catch(() => undefined);
+      throw err;
     }
   }
 }

@@ -27,7 +27,7 @@ async function main(): Promise<void> {
 
   const metrics = new Registry();
   collectDefaultMetrics({ register: metrics });
-  const producer = new EventProducer({ kafka, registry, topic, schemaId, metrics, log, ...config.producer });
+  const producer = new EventProducer({ kafka, registry, topic, schemaId, metrics, log, ...config.producer, transactionalId: config.gateway.transactionalId });
   await producer.connect();
 
   const readiness = async (): Promise<string[]> => {
@@ -44,7 +44,7 @@ async function main(): Promise<void> {
   const app = createGatewayApp({ send: (events) => producer.send(events), readiness, metrics, log, ...config.gateway });
   const server = http.createServer(app);
   await new Promise<void>((resolve) => server.listen(config.gateway.port, config.host, resolve));
-  log.info({ url: `http://${config.host}:${config.gateway.port}`, topic, schemaId }, 'gateway listening');
+  log.info({ url: `http://${config.host}:${config.gateway.port}`, topic, schemaId, transactionalId: config.gateway.transactionalId }, 'gateway listening');
   const discovery = await registerService({ connect: config.zookeeperConnect, service: 'gateway', host: config.host, port: config.gateway.port, log });
 
   onShutdown(log, async () => {
