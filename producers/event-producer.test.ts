@@ -11,7 +11,7 @@ import { EventProducer, type EventProducerOptions } from './event-producer';
 
 interface Txn { messages: Message[][]; committed: boolean; aborted: boolean }
 
-function scriptedKafka(failTransactions: Set<number>) {
+function scriptedKafka(failTransactions: Set<number>, failConnects = 0) {
   const producers: { transactional: boolean; connected: boolean; txns: Txn[] }[] = [];
   let txnCount = 0;
   const kafka = {
@@ -19,7 +19,10 @@ function scriptedKafka(failTransactions: Set<number>) {
       const p = { transactional: opts.transactionalId !== undefined, connected: false, txns: [] as Txn[] };
       producers.push(p);
       return {
-        connect: async () => void (p.connected = true),
+        connect: async () => {
+          if (producers.length > 1 && failConnects-- > 0) throw new Error('Connection error: connect ECONNREFUSED');
+          p.connected = true;
+        },
         disconnect: async () => void (p.connected = false),
         send: async () => {
           throw new Error('not used: every test here is transactional');
@@ -57,6 +60,7 @@ function producerOver(kafka: Kafka, extra: Partial<EventProducerOptions> = {}): 
     compression: 'none',
     sendTimeoutMs: 1000,
     transactionalId: 'gw-1',
+    reconnectDelayMs: 10,
     metrics: new Registry(),
     log: pino({ level: 'silent' }),
     ...extra,
@@ -73,16 +77,19 @@ test('a send larger than the batch limit is one transaction of several produce r
   expect(producers[0].txns.map((t) => ({ sizes: t.messages.map((m) => m.length), committed: t.committed }))).toEqual([{ sizes: [4, 4, 2], committed: true }]);
 });
 
-test('a batch that fails half-way is aborted, its sends are refused whole, and the next batch goes through a new producer', async () => {
-  const { kafka, producers } = scriptedKafka(new Set([0]));
+test('a batch that fails half-way is aborted and its sends refused whole; sends are refused at once until a new producer connects', async () => {
+  const { kafka, producers } = scriptedKafka(new Set([0]), 2);
   const producer = producerOver(kafka);
   await producer.connect();
   await expect(producer.send(events(6))).rejects.toThrow(/not the leader/);
   expect(producers[0].txns[0]).toMatchObject({ committed: false, aborted: true });
+  await expect(producer.send(events(3))).rejects.toThrow(/Kafka unavailable since .*not the leader.*retry/);
 
+  // Two producers fail to connect, the third does.
+  for (let i = 0; i < 100 && !producers[3]?.connected; i++) await new Promise((r) => setTimeout(r, 10));
   await producer.send(events(3));
   await producer.close();
-  expect(producers).toHaveLength(2);
-  expect(producers[0].connected).toBe(false);
-  expect(producers[1].txns.map((t) => ({ sizes: t.messages.map((m) => m.length), committed: t.committed }))).toEqual([{ sizes: [3], committed: true }]);
+  expect(producers.map((p) => p.txns.length)).toEqual([1, 0, 0, 1]);
+  expect(producers.slice(0, 3).every((p) => !p.connected)).toBe(true);
+  expect(producers[3].txns.map((t) => ({ sizes: t.messages.map((m) => m.length), committed: t.committed }))).toEqual([{ sizes: [3], committed: true }]);
 });

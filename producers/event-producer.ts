@@ -1,3 +1,4 @@
+import { setTimeout as sleep } from 'node:timers/promises';
 import type { SchemaRegistry } from '@kafkajs/confluent-schema-registry';
 import { CompressionTypes, Partitioners, type Kafka, type Message, type Producer } from 'kafkajs';
 import type pino from 'pino';
@@ -13,13 +14,16 @@ import type { UploadEvent } from '../schemas/upload-event';
  * two: its events become visible to (read-committed) consumers all together or not at all, even
  * when a broker dies with some partitions written. The gateway uses this so a 503 means "nothing written".
  *
- * After a failed batch the kafkajs producer is replaced by a new one (a new producer id): kafkajs
- * keeps counting sequence numbers for batches the broker never got, and every later send to those
- * partitions fails with OUT_OF_ORDER_SEQUENCE_NUMBER (kafkajs issue #598).
+ * After a failed batch the producer is unavailable: `send` throws ProducerUnavailableError at once
+ * (a caller is not kept waiting on a Kafka that is down) while a loop replaces the kafkajs producer
+ * with a new one (a new producer id), every second until one connects. A new producer is needed
+ * because kafkajs keeps counting sequence numbers for batches the broker never got, and every later
+ * send to those partitions fails with OUT_OF_ORDER_SEQUENCE_NUMBER (kafkajs issue #598).
  */
 
 export class QueueFullError extends Error {}
 export class ProducerClosedError extends Error {}
+export class ProducerUnavailableError extends Error {}
 
 export interface EventProducerOptions {
   kafka: Kafka;
@@ -34,6 +38,8 @@ export interface EventProducerOptions {
   sendTimeoutMs: number;
   /** Batches as transactions of whole `send` calls; unique per producing process, stable across its restarts. */
   transactionalId?: string;
+  /** Pause between attempts to reconnect after a failed batch; default 1 s. */
+  reconnectDelayMs?: number;
   metrics: Registry;
   log: pino.Logger;
 }
@@ -56,8 +62,9 @@ function producerMetrics(registry: Registry) {
 
 export class EventProducer {
   private producer: Producer;
-  /** The last batch failed: the next one starts with a new producer. */
-  private broken = false;
+  /** Set from a failed batch until a new producer connected. */
+  private broken: { since: number; reason: string } | undefined;
+  private reconnecting: Promise<void> | undefined;
   private readonly metrics: ReturnType<typeof producerMetrics>;
   private readonly queue: Chunk[] = [];
   /** Accepted and not yet acknowledged (queued, being encoded or in flight): the bound applies to this. */
@@ -89,14 +96,32 @@ export class EventProducer {
     });
   }
 
-  /** A new producer in place of one whose batch failed; throws (and stays broken) while Kafka is unreachable. */
-  private async replaceProducer(): Promise<void> {
-    const old = this.producer;
-    this.producer = this.newProducer();
-    this.metrics.resets.inc({ topic: this.opts.topic });
-    void old.disconnect().catch(() => undefined);
-    await this.producer.connect();
-    this.broken = false;
+  private markBroken(err: Error): void {
+    this.broken ??= { since: Date.now(), reason: err.message };
+    this.reconnecting ??= this.reconnect().finally(() => (this.reconnecting = undefined));
+  }
+
+  /** New producers in place of the failed one until one connects (or the producer is closed). */
+  private async reconnect(): Promise<void> {
+    while (!this.closed) {
+      const old = this.producer;
+      this.producer = this.newProducer();
+      this.metrics.resets.inc({ topic: this.opts.topic });
+      void old.disconnect().catch(() => undefined);
+      try {
+        await this.producer.connect();
+        this.opts.log.info({ unavailableMs: Date.now() - this.broken!.since }, 'Kafka producer reconnected');
+        this.broken = undefined;
+        return;
+      } catch (err) {
+        this.opts.log.warn({ err }, 'Kafka producer could not reconnect; trying again');
+        await sleep(this.opts.reconnectDelayMs ?? 1000);
+      }
+    }
+  }
+
+  private unavailable(): ProducerUnavailableError {
+    return new ProducerUnavailableError(`Kafka unavailable since ${new Date(this.broken!.since).toISOString()} (${this.broken!.reason}); reconnecting, retry in a few seconds`);
   }
 
   async connect(): Promise<void> {
@@ -115,6 +140,7 @@ export class EventProducer {
 
   async send(events: UploadEvent[]): Promise<void> {
     if (this.closed) throw new ProducerClosedError('the producer is shutting down; retry against another instance');
+    if (this.broken) throw this.unavailable();
     const { topic, maxQueuedEvents } = this.opts;
     if (this.queuedEvents + events.length > maxQueuedEvents) {
       this.metrics.events.inc({ topic, result: 'rejected' }, events.length);
@@ -144,6 +170,7 @@ export class EventProducer {
         void this.flush();
       });
     }
+    await this.reconnecting;
     await this.producer.disconnect();
   }
 
@@ -206,7 +233,8 @@ export class EventProducer {
     const messages = batch.flatMap((c) => c.messages);
     const record = { topic, acks: -1, timeout: sendTimeoutMs, compression: compression === 'gzip' ? CompressionTypes.GZIP : CompressionTypes.None };
     try {
-      if (this.broken) await this.replaceProducer();
+      // Queued before the failure: refused at once rather than sent into a Kafka that is down.
+      if (this.broken) throw this.unavailable();
       if (this.opts.transactionalId === undefined) await this.producer.send({ ...record, messages });
       else await this.sendTransaction(record, messages);
       stop();
@@ -219,10 +247,12 @@ export class EventProducer {
         }
       }
     } catch (err) {
-      this.broken = true;
-      this.metrics.events.inc({ topic, result: 'failed' }, size);
-      this.opts.log.warn({ err, events: size }, 'produce failed after retries');
       const error = err instanceof Error ? err : new Error(String(err));
+      this.metrics.events.inc({ topic, result: 'failed' }, size);
+      if (!(err instanceof ProducerUnavailableError)) {
+        this.opts.log.warn({ err, events: size }, 'produce failed after retries');
+        this.markBroken(error);
+      }
       for (const { request } of batch) {
         if (!request.settled) {
           request.settled = true;
