@@ -38,7 +38,7 @@ export class EventBodies {
 
   constructor(private readonly opts: EventBodiesOptions) {
     if (!Number.isInteger(opts.batch) || opts.batch < 1) throw new RangeError(`batch must be a positive integer, got ${opts.batch}`);
-    if (!/^[a-z0-9-]{1,40}$/.test(opts.runTag)) throw new RangeError(`run tag "${opts.runTag}" must be 1-40 of [a-z0-9-]`);
+    if (!/^[a-z0-9-]{1,60}$/.test(opts.runTag)) throw new RangeError(`run tag "${opts.runTag}" must be 1-60 of [a-z0-9-]`);
     this.nowMs = opts.nowMs ?? Date.now;
     this.nextMarkerMs = this.nowMs();
     const start = BigInt(this.nextMarkerMs) * 1_000_000n;
