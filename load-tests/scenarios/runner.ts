@@ -61,8 +61,8 @@ export interface RunOptions {
   command?: string;
 }
 
-/** The HTTP answer to one request. */
-export interface Answer { status: number; retryAfter?: string }
+/** The HTTP answer to one request, and when it came (epoch ms). */
+export interface Answer { status: number; retryAfter?: string; at: number }
 
 /** `answers`: the answer to every answered request, by its seq (see harness/event-bodies.ts). */
 export interface RunResult { dir: string; run: RunRecord; figures: RunFigures; sections: ScenarioSection[]; answers: ReadonlyMap<number, Answer> }
@@ -155,7 +155,7 @@ export async function runScenario(scenario: Scenario, opts: RunOptions): Promise
               return body;
             },
             answer: (seq, status, retryAfter) => {
-              answers.set(seq, { status, retryAfter });
+              answers.set(seq, { status, retryAfter, at: Date.now() });
               const marker = markerOfRequest.get(seq);
               markerOfRequest.delete(seq);
               if (marker !== undefined && status !== 202) freshness.withdraw(marker);
