@@ -34,7 +34,8 @@ test('a service whose instance left the serverset is found by the ServiceDown ru
   const expr = vanished!.expr.replace('service!="load-tests"', `service="load-tests", instance="${instance}"`);
   const upOf = `up{job="upload-pulse",service="load-tests",instance="${instance}"}`;
 
-  const registration = await registerService({ connect: zookeeperConnect(stack.layout), service: 'load-tests', host: '127.0.0.1', port: Number(instance.split(':')[1]), log: pino({ level: 'warn' }) });
+  const registration = registerService({ connect: zookeeperConnect(stack.layout), service: 'load-tests', host: '127.0.0.1', port: Number(instance.split(':')[1]), log: pino({ level: 'warn' }) });
+  await registration.ready;
   try {
     await eventually('Prometheus to scrape the instance', async () => ((await query(`${upOf} == 1`)).length > 0 ? true : undefined), 60_000);
     expect(await query(expr)).toEqual([]);

@@ -259,7 +259,7 @@ export async function startAnomalyWorker(config: ServiceConfig, parentLog: pino.
 
     const served = await serveMetrics(metricsRegistry, config.host, opts.metricsPort ?? a.metricsPort);
     closers.push(() => new Promise<void>((resolve) => served.server.close(() => resolve())));
-    const discovery = await registerService({ connect: config.zookeeperConnect, service: 'anomaly-worker', host: config.host, port: served.port, log });
+    const discovery = registerService({ connect: config.zookeeperConnect, service: 'anomaly-worker', host: config.host, port: served.port, log });
     closers.push(() => discovery.close());
     log.info({ metricsPort: served.port, partitions: rawMeta.partitions.length }, 'anomaly worker started');
 

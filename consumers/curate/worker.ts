@@ -259,7 +259,7 @@ export async function startCurateWorker(config: ServiceConfig, parentLog: pino.L
     await subscribeWhenKnown(consumer, { topics: [raw], fromBeginning: true });
     await consumer.run({ autoCommit: false, eachBatchAutoResolve: false, partitionsConsumedConcurrently: rawPartitions, eachBatch });
 
-    const discovery = await registerService({ connect: config.zookeeperConnect, service: 'curate', host: config.host, port: http.port, log });
+    const discovery = registerService({ connect: config.zookeeperConnect, service: 'curate', host: config.host, port: http.port, log });
     closers.push(() => discovery.close());
 
     const metricsUrl = `http://${config.host}:${http.port}/metrics`;

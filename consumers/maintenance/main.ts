@@ -76,7 +76,7 @@ async function main(): Promise<void> {
     void metrics.metrics().then((text) => res.writeHead(200, { 'content-type': metrics.contentType }).end(text));
   });
   await new Promise<void>((resolve) => server.listen(config.maintenance.port, config.host, resolve));
-  const discovery = await registerService({ connect: config.zookeeperConnect, service: 'maintenance', host: config.host, port: config.maintenance.port, log });
+  const discovery = registerService({ connect: config.zookeeperConnect, service: 'maintenance', host: config.host, port: config.maintenance.port, log });
 
   onShutdown(log, async () => {
     await discovery.close();

@@ -45,7 +45,7 @@ async function main(): Promise<void> {
   const server = http.createServer(app);
   await new Promise<void>((resolve) => server.listen(config.gateway.port, config.host, resolve));
   log.info({ url: `http://${config.host}:${config.gateway.port}`, topic, schemaId, transactionalId: config.gateway.transactionalId }, 'gateway listening');
-  const discovery = await registerService({ connect: config.zookeeperConnect, service: 'gateway', host: config.host, port: config.gateway.port, log });
+  const discovery = registerService({ connect: config.zookeeperConnect, service: 'gateway', host: config.host, port: config.gateway.port, log });
 
   onShutdown(log, async () => {
     await discovery.close();

@@ -20,7 +20,7 @@ async function main(): Promise<void> {
   const server = http.createServer(createApiApp({ clickhouse, database: config.clickhouse.database, metrics, log, live, defaultStream: config.topics.uploadEvents }));
   await new Promise<void>((resolve) => server.listen(config.api.port, config.host, resolve));
   log.info({ url: `http://${config.host}:${config.api.port}`, livePage: `http://${config.host}:${config.api.port}/`, stream: config.topics.uploadEvents }, 'api listening');
-  const discovery = await registerService({ connect: config.zookeeperConnect, service: 'api', host: config.host, port: config.api.port, log });
+  const discovery = registerService({ connect: config.zookeeperConnect, service: 'api', host: config.host, port: config.api.port, log });
   onShutdown(log, async () => {
     // Live-page streams never end by themselves: end them first, or server.close() would wait for them.
     live.close();
