@@ -21,8 +21,9 @@ test('a window closes only when every partition has reported past it, with all t
   expect(rest).toEqual([]);
   expect(closed.start).toBe(T0);
   expect(closed.dimensions.find((d) => d.dimension === 'global')?.events).toBe(7);
-  // Partition 1 reported only the first window: the second waits.
+  // Partition 1 reported only the first window: the second waits, for it alone.
   expect(m.pendingStarts()).toEqual([T0 + MIN]);
+  expect(m.oldestWaiting(10)).toEqual({ start: T0 + MIN, waitedMs: 8, partitions: [1] });
 });
 
 test('an idle partition is left out only if found caught up after the window began arriving', () => {

@@ -107,23 +107,31 @@ export class GlobalMonitor {
     return this.closeReady();
   }
 
-  /** Whether every partition has reported past the window, or was idle after its first partial came. */
-  private complete(start: number): boolean {
+  /** The oldest pending window, how long it has waited (the caller's clock) and the partitions it waits for. */
+  oldestWaiting(now: number): { start: number; waitedMs: number; partitions: number[] } | undefined {
+    const [start] = this.pendingStarts();
+    if (start === undefined) return undefined;
+    return { start, waitedMs: now - (this.firstArrival.get(start) ?? now), partitions: this.holdingBack(start) };
+  }
+
+  /** Partitions that have neither reported past the window nor been idle since its first partial came. */
+  private holdingBack(start: number): number[] {
     const end = start + this.options.windowMs;
     const arrived = this.firstArrival.get(start) ?? Number.POSITIVE_INFINITY;
+    const holding: number[] = [];
     for (let p = 0; p < this.options.partitions; p++) {
       if ((this.reportedUntil.get(p) ?? Number.NEGATIVE_INFINITY) >= end) continue;
       const idleSince = this.idle.get(p);
-      if (idleSince === undefined || idleSince < arrived) return false;
+      if (idleSince === undefined || idleSince < arrived) holding.push(p);
     }
-    return true;
+    return holding;
   }
 
   /** Closes pending windows in order, up to the first one still waiting for a partition. */
   private closeReady(): ClosedWindow[] {
     const closed: ClosedWindow[] = [];
     for (const start of this.pendingStarts()) {
-      if (!this.complete(start)) break;
+      if (this.holdingBack(start).length > 0) break;
       const partials = this.pending.get(start) ?? new Map<number, WindowPartial>();
       this.pending.delete(start);
       this.firstArrival.delete(start);

@@ -9,6 +9,8 @@ import type { AnomalyMetrics } from './metrics';
 import { decodePartial } from './partials';
 
 const SEED_SLICE = 2000;
+// A window whose partitions are all current closes within seconds; a minute means one is stuck or far behind.
+const WAIT_WARN_MS = 60_000;
 
 /**
  * The leader's loop over the partials topic. The topic has one partition and the leadership group
@@ -52,6 +54,7 @@ export function createLeaderLoop(o: LeaderLoopOptions): LeaderLoop {
   // Offset of the first partial of each window still pending: the commit may not pass it.
   const firstOffset = new Map<number, bigint>();
   let seeded = false;
+  let warnedFor: number | undefined;
 
   const write = (w: ClosedWindow) =>
     backOff(() => o.outputs.write(w), {
@@ -92,6 +95,11 @@ export function createLeaderLoop(o: LeaderLoopOptions): LeaderLoop {
         await heartbeat();
         // Charting a window is CPU work; a catch-up would otherwise hold the thread for a whole batch.
         await setImmediate();
+      }
+      const waiting = monitor.oldestWaiting(Date.now());
+      if (waiting && waiting.waitedMs >= WAIT_WARN_MS && warnedFor !== waiting.start) {
+        warnedFor = waiting.start;
+        o.log.warn({ window: new Date(waiting.start).toISOString(), waitedS: Math.round(waiting.waitedMs / 1000), partitions: waiting.partitions, pendingWindows: monitor.pendingStarts().length }, 'global window waiting for raw partitions that have not reported past it: their owners are stuck or far behind');
       }
       const next = BigInt(batch.lastOffset()) + 1n;
       const pending = monitor.pendingStarts().map((s) => firstOffset.get(s) ?? next);

@@ -28,6 +28,7 @@ export function anomalyMetrics(registry: Registry) {
   const sellersTested = new Gauge({ name: 'upload_pulse_sellers_tested', help: 'Seller tests in the latest window (the m of the correction)', registers: [registry] });
   const leader = new Gauge({ name: 'upload_pulse_anomaly_leader', help: '1 while this instance is the anomaly leader', registers: [registry] });
   const lastWindowEnd = new Gauge({ name: 'upload_pulse_anomaly_last_window_end_seconds', help: 'Event time (epoch s) of the end of the latest closed global window', registers: [registry] });
+  const partialsUntil = new Gauge({ name: 'upload_pulse_anomaly_partials_until_seconds', help: 'Event time (epoch s) of the end of the newest window this instance sent as a partition owner: the leader charts up to here once every partition has reported', registers: [registry] });
   const windowsClosed = new Counter({ name: 'upload_pulse_anomaly_windows_closed_total', help: 'Global windows charted by this instance as leader', registers: [registry] });
   const events = new Counter({ name: 'upload_pulse_anomaly_events_total', help: 'Raw events read, by outcome', labelNames: ['outcome'], registers: [registry] });
   const partitions = new Gauge({ name: 'upload_pulse_anomaly_assigned_partitions', help: 'Raw partitions this instance owns', registers: [registry] });
@@ -39,9 +40,15 @@ export function anomalyMetrics(registry: Registry) {
   let activeLabels: Record<string, string>[] = [];
   let sellerSeries: Record<string, string>[] = [];
 
+  let newestPartialEnd = 0;
+
   return {
     leader,
     events,
+    partialsSent(windowEnd: number) {
+      newestPartialEnd = Math.max(newestPartialEnd, windowEnd);
+      partialsUntil.set(newestPartialEnd / 1000);
+    },
     partitions,
     sellersTracked,
     outputErrors,

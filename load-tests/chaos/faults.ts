@@ -310,7 +310,7 @@ export function anomalyLeaderKill(): Fault {
     defaultSeconds: 30,
     requests: 'acknowledged',
     expectAlerts: [],
-    forbidAlerts: [],
+    forbidAlerts: ['ChartsBehind'],
     async setUp(env) {
       own = stackInstance(env.layout, env.layout.anomaly.name);
       extras = await Promise.all([1, 2].map((i) => startExtraInstance(own, 'ANOMALY_METRICS_PORT', 'anomaly worker started', `anomaly-standby-${i}`)));
