@@ -82,9 +82,10 @@ export class GlobalMonitor {
 
   /**
    * Takes one message from the partials topic; returns the windows it allowed to close, oldest
-   * first. `arrivedAt` (wall clock, ms) only matters for idle partitions: one is left out of a
-   * window only if its owner found it caught up after the window's first partial arrived, so a
-   * burst written after a quiet spell is not closed before every partition has read its share.
+   * first. `arrivedAt` (when the owner sent it: the Kafka timestamp, so a re-read judges alike) only
+   * matters for idle partitions: one is left out of a window only if its owner found it caught up
+   * after the window's first partial was sent, so a burst written after a quiet spell is not closed
+   * before every partition has read its share.
    */
   accept(m: PartialMessage, arrivedAt: number): ClosedWindow[] {
     if (m.kind === 'idle') {

@@ -9,7 +9,8 @@ import type { AnomalyMetrics } from './metrics';
 import { decodePartial } from './partials';
 
 const SEED_SLICE = 2000;
-// A window whose partitions are all current closes within seconds; a minute means one is stuck or far behind.
+// A window whose partitions are all current closes within seconds; a minute means one is stuck or far
+// behind. Said at most once a minute: a catch-up has many windows waiting at once.
 const WAIT_WARN_MS = 60_000;
 
 /**
@@ -54,7 +55,7 @@ export function createLeaderLoop(o: LeaderLoopOptions): LeaderLoop {
   // Offset of the first partial of each window still pending: the commit may not pass it.
   const firstOffset = new Map<number, bigint>();
   let seeded = false;
-  let warnedFor: number | undefined;
+  let warnedAt = Number.NEGATIVE_INFINITY;
 
   const write = (w: ClosedWindow) =>
     backOff(() => o.outputs.write(w), {
@@ -86,7 +87,9 @@ export function createLeaderLoop(o: LeaderLoopOptions): LeaderLoop {
         if (!message.value) continue;
         const partial = decodePartial(message.value);
         if (partial.kind === 'window' && partial.start >= monitor.closedUntil && !firstOffset.has(partial.start)) firstOffset.set(partial.start, offset);
-        for (const closed of monitor.accept(partial, Date.now())) {
+        // When the owner sent it, not when it is read here: a successor re-reading the topic must
+        // judge idle notices against the same instants as the leader that read it live.
+        for (const closed of monitor.accept(partial, Number(message.timestamp))) {
           await write(closed);
           firstOffset.delete(closed.start);
           o.metrics.window(closed.start + o.monitor.windowMs, closed.points, closed.breaches, closed.sellersTested, closed.top);
@@ -96,9 +99,10 @@ export function createLeaderLoop(o: LeaderLoopOptions): LeaderLoop {
         // Charting a window is CPU work; a catch-up would otherwise hold the thread for a whole batch.
         await setImmediate();
       }
-      const waiting = monitor.oldestWaiting(Date.now());
-      if (waiting && waiting.waitedMs >= WAIT_WARN_MS && warnedFor !== waiting.start) {
-        warnedFor = waiting.start;
+      const now = Date.now();
+      const waiting = monitor.oldestWaiting(now);
+      if (waiting && waiting.waitedMs >= WAIT_WARN_MS && now - warnedAt >= WAIT_WARN_MS) {
+        warnedAt = now;
         o.log.warn({ window: new Date(waiting.start).toISOString(), waitedS: Math.round(waiting.waitedMs / 1000), partitions: waiting.partitions, pendingWindows: monitor.pendingStarts().length }, 'global window waiting for raw partitions that have not reported past it: their owners are stuck or far behind');
       }
       const next = BigInt(batch.lastOffset()) + 1n;
