@@ -13,6 +13,14 @@ import { identifier } from '../lib/sql';
  */
 
 export const CLUSTER = 'upload_pulse';
+/**
+ * The same shards with one replica each (server-config/clickhouse/topology-*.xml), for ALTERs of
+ * replicated tables (partition drops, deletions): the replica that runs one writes it to the table's
+ * replication log and its twin follows. With both replicas in the DDL task, ClickHouse 18.16 races:
+ * the second checks "executed", takes the lock after the first released it, runs the ALTER again and
+ * dies on "Node exists" with "Terminating": that server's DDL queue stops until it restarts.
+ */
+export const SHARDS_CLUSTER = 'upload_pulse_shards';
 export const MIGRATIONS_DIR = path.join(__dirname, 'migrations');
 
 /** Values for the {{placeholders}} in the SQL files. */

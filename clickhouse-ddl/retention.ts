@@ -1,11 +1,12 @@
 import type { ClickHouseClient } from '@clickhouse/client';
 import type pino from 'pino';
 import { identifier } from '../lib/sql';
-import { CLUSTER } from './migrate';
+import { CLUSTER, SHARDS_CLUSTER } from './migrate';
 
 /**
  * Retention without TTL (ClickHouse 18.16 has none): whole partitions older than each table's
- * horizon are dropped ON CLUSTER, so every shard and replica loses them together.
+ * horizon are dropped on one replica per shard (ON CLUSTER upload_pulse_shards; migrate.ts says
+ * why), and the replication log drops them on the twins.
  * Raw events: one year online (monthly partitions; the month a year back is kept whole).
  * Minute rollups: 3 months. Hour rollups: 3 years (yearly partitions), with or without sellers. Control charts and
  * anomalies: one year, like the events they describe.
@@ -48,7 +49,7 @@ export async function applyRetention(client: ClickHouseClient, db: string, now: 
   for (const rule of RETENTION) {
     const expired = await expiredPartitions(client, db, rule, now);
     for (const partition of expired) {
-      if (!opts.dryRun) await client.command({ query: `ALTER TABLE ${identifier(db)}.${identifier(rule.table)} ON CLUSTER ${CLUSTER} DROP PARTITION ${Number(partition)}` });
+      if (!opts.dryRun) await client.command({ query: `ALTER TABLE ${identifier(db)}.${identifier(rule.table)} ON CLUSTER ${SHARDS_CLUSTER} DROP PARTITION ${Number(partition)}` });
       log.info({ table: rule.table, partition, dryRun: Boolean(opts.dryRun) }, 'dropped expired partition');
     }
     dropped[rule.table] = expired;

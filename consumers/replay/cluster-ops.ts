@@ -1,13 +1,15 @@
 import type { ClickHouseClient } from '@clickhouse/client';
-import { CLUSTER } from '../../clickhouse-ddl/migrate';
+import { CLUSTER, SHARDS_CLUSTER } from '../../clickhouse-ddl/migrate';
 import { queryRows } from '../../lib/clickhouse';
 import { identifier, quoteString } from '../../lib/sql';
 
 /**
- * Removing rows on every shard and replica, as ClickHouse 18.16 allows (checked on the server):
- *   - `ALTER TABLE t ON CLUSTER DROP PARTITION p`: every replica drops the partition before the
- *     statement returns (replication_alter_partitions_sync = 1 on each host the DDL runs on);
- *   - `ALTER TABLE t ON CLUSTER DELETE WHERE c`: a mutation. It applies to the parts that exist
+ * Removing rows on every shard and replica, as ClickHouse 18.16 allows (checked on the server). Both
+ * run ON CLUSTER upload_pulse_shards, on one replica per shard, and replicate to the twin
+ * (SHARDS_CLUSTER says why not on every replica):
+ *   - `DROP PARTITION p`: parts inserted after it are not covered, whichever replica they reach
+ *     first (their block numbers come after the dropped range);
+ *   - `DELETE WHERE c`: a mutation. It applies to the parts that exist
  *     when it is created, never to rows inserted after the statement returned, and it runs in the
  *     background: waitForMutations polls system.mutations on every replica (through remote(), so
  *     only the cluster's native addresses are needed) until each has finished it.
@@ -18,7 +20,7 @@ const POLL_MS = 250;
 export async function dropPartitions(ch: ClickHouseClient, db: string, table: string, partitions: string[]): Promise<void> {
   for (const p of partitions) {
     if (!/^\d+$/.test(p)) throw new Error(`partition id "${p}" is not numeric`);
-    await ch.command({ query: `ALTER TABLE ${identifier(db)}.${identifier(table)} ON CLUSTER ${CLUSTER} DROP PARTITION ${p}` });
+    await ch.command({ query: `ALTER TABLE ${identifier(db)}.${identifier(table)} ON CLUSTER ${SHARDS_CLUSTER} DROP PARTITION ${p}` });
   }
 }
 
@@ -42,6 +44,6 @@ export async function waitForMutations(ch: ClickHouseClient, db: string, table: 
 
 /** Deletes the rows matching `where` on every shard and replica, and waits until every replica has. */
 export async function deleteWhere(ch: ClickHouseClient, db: string, table: string, where: string, timeoutMs: number): Promise<void> {
-  await ch.command({ query: `ALTER TABLE ${identifier(db)}.${identifier(table)} ON CLUSTER ${CLUSTER} DELETE WHERE ${where}` });
+  await ch.command({ query: `ALTER TABLE ${identifier(db)}.${identifier(table)} ON CLUSTER ${SHARDS_CLUSTER} DELETE WHERE ${where}` });
   await waitForMutations(ch, db, table, timeoutMs);
 }
