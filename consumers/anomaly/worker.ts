@@ -107,6 +107,10 @@ export async function startAnomalyWorker(config: ServiceConfig, parentLog: pino.
     const owners = new Map<number, PartitionOwner>();
     let assigned: number[] = [];
     const lastActivity = new Map<number, number>();
+    // Read through (exclusive), control records included: a transactional producer (the gateway)
+    // ends each write with a commit marker that takes an offset but reaches no eachBatch, so the
+    // owners' own position would stay one short of the end and the partition never count as idle.
+    const readThrough = new Map<number, bigint>();
     const send = async (partials: PartialMessage[]) => {
       const messages = partials.map((m) => ({ key: partialKey(m), value: encodePartial(m) }));
       for (const chunk of chunkBySize(messages, MAX_REQUEST_BYTES)) await producer.send({ topic: a.partialsTopic, acks: -1, messages: chunk });
@@ -148,6 +152,7 @@ export async function startAnomalyWorker(config: ServiceConfig, parentLog: pino.
     consumer.on(consumer.events.GROUP_JOIN, ({ payload }) => {
       assigned = [...(payload.memberAssignment[raw] ?? [])].sort((x, y) => x - y);
       for (const p of [...owners.keys()]) if (!assigned.includes(p)) owners.delete(p);
+      for (const p of [...readThrough.keys()]) if (!assigned.includes(p)) readThrough.delete(p);
       const now = Date.now();
       for (const p of assigned) lastActivity.set(p, now);
       metrics.partitions.set(assigned.length);
@@ -157,11 +162,15 @@ export async function startAnomalyWorker(config: ServiceConfig, parentLog: pino.
     const eachBatch = async ({ batch, heartbeat, isRunning, isStale }: EachBatchPayload) => {
       const owner = await ownerOf(batch.partition);
       let counted = 0;
+      let whole = true;
       for (const [i, message] of batch.messages.entries()) {
         if (i % STALE_CHECK_EVERY === 0) {
           // kafkajs's staleness check costs as much as counting an event: look every so often. And
           // let the event loop breathe: health probes, heartbeats and the leader share this thread.
-          if (!isRunning() || isStale()) break;
+          if (!isRunning() || isStale()) {
+            whole = false;
+            break;
+          }
           if (i > 0) await setImmediate();
         }
         const offset = BigInt(message.offset);
@@ -189,6 +198,7 @@ export async function startAnomalyWorker(config: ServiceConfig, parentLog: pino.
       }
       metrics.events.inc({ outcome: 'counted' }, counted);
       lastActivity.set(batch.partition, Date.now());
+      if (whole) readThrough.set(batch.partition, BigInt(batch.lastOffset()) + 1n);
       const partials = owner.closeWindows();
       if (partials.length === 0) return;
       await send(partials);
@@ -199,6 +209,10 @@ export async function startAnomalyWorker(config: ServiceConfig, parentLog: pino.
       metrics.sellersTracked.set([...owners.values()].reduce((n, o) => n + o.sellers.size, 0));
       await heartbeat();
     };
+    // Batches of control records only never reach eachBatch; kafkajs reports them here, with no messages.
+    consumer.on(consumer.events.END_BATCH_PROCESS, ({ payload }) => {
+      if (payload.topic === raw && payload.batchSize === 0 && assigned.includes(payload.partition)) readThrough.set(payload.partition, BigInt(payload.lastOffset) + 1n);
+    });
     await consumer.connect();
     closers.push(() => consumer.disconnect());
     await subscribeWhenKnown(consumer, { topics: [raw], fromBeginning: true });
@@ -213,7 +227,12 @@ export async function startAnomalyWorker(config: ServiceConfig, parentLog: pino.
       if (quiet.length === 0) return;
       const ends = new Map((await admin.fetchTopicOffsets(raw)).map((o) => [o.partition, BigInt(o.high)]));
       const [committed] = await admin.fetchOffsets({ groupId: a.group, topics: [raw] });
-      const position = (p: number) => owners.get(p)?.nextOffset ?? BigInt(Math.max(0, Number(committed?.partitions.find((c) => c.partition === p)?.offset ?? 0)));
+      const ownPosition = (p: number) => owners.get(p)?.nextOffset ?? BigInt(Math.max(0, Number(committed?.partitions.find((c) => c.partition === p)?.offset ?? 0)));
+      const position = (p: number) => {
+        const own = ownPosition(p);
+        const read = readThrough.get(p) ?? 0n;
+        return read > own ? read : own;
+      };
       const idle = quiet.filter((p) => position(p) >= (ends.get(p) ?? 0n));
       if (idle.length > 0) await send(idle.map((partition) => ({ kind: 'idle', partition, checkedAt })));
     };
