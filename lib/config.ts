@@ -53,6 +53,7 @@ const envSchema = z.object({
   ANOMALY_WINDOW_S: z.coerce.number().int().min(1).default(60),
   ANOMALY_LATENESS_S: z.coerce.number().min(0).default(10),
   ANOMALY_IDLE_S: z.coerce.number().positive().default(10),
+  ANOMALY_MAX_PENDING_WINDOWS: z.coerce.number().int().positive().default(1440),
   ANOMALY_MIN_BASELINE_WINDOWS: z.coerce.number().int().min(2).default(30),
   ANOMALY_EWMA_LAMBDA: z.coerce.number().gt(0).max(1).optional(),
   ANOMALY_EWMA_L: z.coerce.number().positive().optional(),
@@ -202,6 +203,8 @@ export interface AnomalyConfig {
   windowMs: number;
   latenessMs: number;
   idleMs: number;
+  /** Windows the leader keeps waiting for slow partitions before it closes the oldest without them. */
+  maxPendingWindows: number;
   minBaselineWindows: number;
   /** Undefined: the charts' documented defaults (EWMA_DEFAULTS). */
   ewmaLambda?: number;
@@ -258,6 +261,7 @@ export function serviceConfig(env: Env = loadEnv()): ServiceConfig {
       windowMs: env.ANOMALY_WINDOW_S * 1000,
       latenessMs: env.ANOMALY_LATENESS_S * 1000,
       idleMs: env.ANOMALY_IDLE_S * 1000,
+      maxPendingWindows: env.ANOMALY_MAX_PENDING_WINDOWS,
       minBaselineWindows: env.ANOMALY_MIN_BASELINE_WINDOWS,
       ...(env.ANOMALY_EWMA_LAMBDA !== undefined ? { ewmaLambda: env.ANOMALY_EWMA_LAMBDA } : {}),
       ...(env.ANOMALY_EWMA_L !== undefined ? { ewmaL: env.ANOMALY_EWMA_L } : {}),

@@ -37,3 +37,19 @@ test('an idle partition is left out only if found caught up after the window beg
   expect(closed.map((w) => w.start)).toEqual([T0, T0 + MIN]);
   expect(m.latePartials).toBe(0);
 });
+
+test('beyond maxPendingWindows the oldest window closes with the partitions it has; the straggler\'s partial for it is late', () => {
+  const m = new GlobalMonitor({ partitions: 2, maxPendingWindows: 3, windowMs: MIN, minBaselineWindows: 30, sellerFdr: 0.001, topSellers: 5, ewma: EWMA_DEFAULTS });
+  for (let i = 0; i < 3; i++) expect(m.accept(partial(0, T0 + i * MIN, 2), i)).toEqual([]);
+  // A fourth window waiting for partition 1: the oldest goes, with partition 0's two events only.
+  const [forced, ...rest] = m.accept(partial(0, T0 + 3 * MIN, 2), 3);
+  expect(rest).toEqual([]);
+  expect(forced.start).toBe(T0);
+  expect(forced.dimensions.find((d) => d.dimension === 'global')?.events).toBe(2);
+  expect(m.pendingStarts()).toEqual([T0 + MIN, T0 + 2 * MIN, T0 + 3 * MIN]);
+  expect(m.forcedCloses).toBe(1);
+  // The straggler arrives: its first window is late, and it releases the windows it reported past.
+  expect(m.accept(partial(1, T0, 5), 4)).toEqual([]);
+  expect(m.latePartials).toBe(1);
+  expect(m.accept(partial(1, T0 + 2 * MIN, 5), 5).map((w) => w.start)).toEqual([T0 + MIN, T0 + 2 * MIN]);
+});

@@ -20,6 +20,13 @@ import { emptyStats, mergeStats, type WindowStats } from './window-stats';
 export interface GlobalMonitorOptions extends DimensionChartOptions {
   /** Raw topic partitions: a window closes when all of them have reported it. */
   partitions: number;
+  /**
+   * Windows kept waiting at most; beyond, the oldest closes with the partitions it has. Without a
+   * bound, a catch-up where partitions are months apart in event time (history written to a few
+   * partitions first) held every window in memory until the leader ran out of it, and it never
+   * committed: a restarted leader began again from the start. Undefined: no bound (tests).
+   */
+  maxPendingWindows?: number;
   /** False discovery rate of the per-window seller tests (Benjamini-Hochberg). */
   sellerFdr: number;
   /** Sellers with their own series on /metrics. */
@@ -59,6 +66,8 @@ export class GlobalMonitor {
   closedUntil: number;
   /** Partials for windows already closed (a re-sent partial, or a partition far behind). */
   latePartials = 0;
+  /** Windows closed without every partition, because too many were pending. */
+  forcedCloses = 0;
 
   constructor(private readonly options: GlobalMonitorOptions) {
     this.closedUntil = options.closedUntil ?? Number.NEGATIVE_INFINITY;
@@ -131,8 +140,11 @@ export class GlobalMonitor {
   /** Closes pending windows in order, up to the first one still waiting for a partition. */
   private closeReady(): ClosedWindow[] {
     const closed: ClosedWindow[] = [];
-    for (const start of this.pendingStarts()) {
-      if (this.holdingBack(start).length > 0) break;
+    const starts = this.pendingStarts();
+    const over = Math.max(0, starts.length - (this.options.maxPendingWindows ?? Number.POSITIVE_INFINITY));
+    for (const [i, start] of starts.entries()) {
+      if (i >= over && this.holdingBack(start).length > 0) break;
+      if (i < over) this.forcedCloses += 1;
       const partials = this.pending.get(start) ?? new Map<number, WindowPartial>();
       this.pending.delete(start);
       this.firstArrival.delete(start);

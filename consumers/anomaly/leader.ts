@@ -103,7 +103,7 @@ export function createLeaderLoop(o: LeaderLoopOptions): LeaderLoop {
       const waiting = monitor.oldestWaiting(now);
       if (waiting && waiting.waitedMs >= WAIT_WARN_MS && now - warnedAt >= WAIT_WARN_MS) {
         warnedAt = now;
-        o.log.warn({ window: new Date(waiting.start).toISOString(), waitedS: Math.round(waiting.waitedMs / 1000), partitions: waiting.partitions, pendingWindows: monitor.pendingStarts().length }, 'global window waiting for raw partitions that have not reported past it: their owners are stuck or far behind');
+        o.log.warn({ window: new Date(waiting.start).toISOString(), waitedS: Math.round(waiting.waitedMs / 1000), partitions: waiting.partitions, pendingWindows: monitor.pendingStarts().length, forcedCloses: monitor.forcedCloses, latePartials: monitor.latePartials }, 'global window waiting for raw partitions that have not reported past it: their owners are stuck or far behind');
       }
       const next = BigInt(batch.lastOffset()) + 1n;
       const pending = monitor.pendingStarts().map((s) => firstOffset.get(s) ?? next);

@@ -8,6 +8,6 @@ export function monitorOptions(c: AnomalyConfig, partitions: number): { owner: P
   const shared = { windowMs: c.windowMs, minBaselineWindows: c.minBaselineWindows, sellerFdr: c.sellerFdr };
   return {
     owner: { ...shared, latenessMs: c.latenessMs, shrinkageEvents: c.shrinkageEvents, forgetAfterMs: c.forgetAfterMs, topSellers: c.topSellers },
-    leader: { ...shared, partitions, topSellers: c.topSellers, ewma: { lambda: c.ewmaLambda ?? EWMA_DEFAULTS.lambda, L: c.ewmaL ?? EWMA_DEFAULTS.L } },
+    leader: { ...shared, partitions, maxPendingWindows: c.maxPendingWindows, topSellers: c.topSellers, ewma: { lambda: c.ewmaLambda ?? EWMA_DEFAULTS.lambda, L: c.ewmaL ?? EWMA_DEFAULTS.L } },
   };
 }
