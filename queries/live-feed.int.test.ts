@@ -84,7 +84,7 @@ beforeAll(async () => {
 });
 
 afterAll(async () => {
-  live.close();
+  await live.close();
   await new Promise<void>((resolve) => server.close(() => resolve()));
   await ch.close();
 });
@@ -222,7 +222,7 @@ test('the live stream: a snapshot, then each new or rewritten window once, withi
   const refused = await fetch(`${base}/v1/live?from=${T0}`);
   expect(refused.status).toBe(503);
   expect(((await refused.json()) as { error: string }).error).toContain('API_LIVE_MAX_STREAMS');
-  live.close();
+  await live.close();
   await Promise.all([seller.ended, extra.ended]);
   expect(live.openStreams).toBe(0);
 });

@@ -63,10 +63,10 @@ export class LiveFeed {
     return true;
   }
 
-  /** Ends every stream and refuses new ones (shutdown). */
-  close(): void {
+  /** Ends every stream and refuses new ones (shutdown); resolves once no read is in flight, so the ClickHouse client may close. */
+  async close(): Promise<void> {
     this.closed = true;
-    for (const stream of [...this.streams]) stream.stop();
+    await Promise.all([...this.streams].map((stream) => stream.stop()));
   }
 }
 
@@ -81,6 +81,8 @@ class LiveStream {
   private stopped = false;
   private timer?: NodeJS.Timeout;
   private heartbeat?: NodeJS.Timeout;
+  /** The current read; poll() never rejects. */
+  private reading: Promise<void> = Promise.resolve();
 
   constructor(
     private readonly options: LiveFeedOptions,
@@ -91,18 +93,21 @@ class LiveStream {
 
   start(): void {
     openEventStream(this.res, RECONNECT_MS);
-    this.res.on('close', () => this.stop());
+    this.res.on('close', () => void this.stop());
     this.heartbeat = setInterval(() => sendComment(this.res, 'ping'), HEARTBEAT_MS);
-    void this.poll();
+    this.reading = this.poll();
   }
 
-  stop(): void {
-    if (this.stopped) return;
-    this.stopped = true;
-    clearTimeout(this.timer);
-    clearInterval(this.heartbeat);
-    if (!this.res.writableEnded) this.res.end();
-    this.onStop();
+  /** Ends the stream at once; resolves when its read in flight, if any, has settled. */
+  stop(): Promise<void> {
+    if (!this.stopped) {
+      this.stopped = true;
+      clearTimeout(this.timer);
+      clearInterval(this.heartbeat);
+      if (!this.res.writableEnded) this.res.end();
+      this.onStop();
+    }
+    return this.reading;
   }
 
   private async poll(): Promise<void> {
@@ -128,7 +133,7 @@ class LiveStream {
       if (this.failures >= 2) this.fail(err);
       delay = this.failures >= 2 ? RETRY_MS : this.options.pollMs;
     }
-    if (!this.stopped) this.timer = setTimeout(() => void this.poll(), delay);
+    if (!this.stopped) this.timer = setTimeout(() => (this.reading = this.poll()), delay);
   }
 
   private fail(err: unknown): void {

@@ -23,7 +23,7 @@ async function main(): Promise<void> {
   const discovery = registerService({ connect: config.zookeeperConnect, service: 'api', host: config.host, port: config.api.port, log });
   onShutdown(log, async () => {
     // Live-page streams never end by themselves: end them first, or server.close() would wait for them.
-    live.close();
+    await live.close();
     await discovery.close();
     await new Promise<void>((resolve) => server.close(() => resolve()));
     await clickhouse.close();
