@@ -203,7 +203,7 @@ export async function startAnomalyWorker(config: ServiceConfig, parentLog: pino.
       if (partials.length === 0) return;
       await send(partials);
       owner.sent(partials.length);
-      metrics.partialsSent(Math.max(...partials.map((m) => m.start)) + a.windowMs);
+      metrics.partialsSent(partials.reduce((newest, m) => Math.max(newest, m.start), 0) + a.windowMs);
       const point = owner.commitPoint();
       await consumer.commitOffsets([{ topic: raw, partition: batch.partition, offset: point.offset.toString(), metadata: point.position ? JSON.stringify(point.position) : null }]);
       metrics.sellersTracked.set([...owners.values()].reduce((n, o) => n + o.sellers.size, 0));
