@@ -29,6 +29,8 @@ test('steady, 1 minute at 1,000 events/s: no errors, nothing lost or doubled, re
   const { figures, run } = result;
 
   expect(run.phases).toHaveLength(1);
+  // First, so a failure names the gateway's reasons rather than only a count of 503s.
+  expect(figures.refusals).toEqual({});
   expect(run.phases[0].totals).toMatchObject({ sent: 6000, answered: 6000, byStatus: { 202: 6000 }, errors: {}, unknownOutcome: 0, stoppedEarly: false });
   expect(figures.errors).toEqual({});
   expect(figures.stored).toEqual({ accepted: 60_000, distinct: 60_000, rows: 60_000, lost: 0, duplicates: 0, unconfirmed: 0 });

@@ -6,6 +6,7 @@ import type { ClickHouseClient } from '@clickhouse/client';
 import { queryRows } from '../../lib/clickhouse';
 import type { ServiceConfig } from '../../lib/config';
 import { quoteString } from '../../lib/sql';
+import { electPreferredLeaders } from '../../stack/components/kafka';
 import type { StackLayout } from '../../stack/layout';
 import type { ProcessSpec } from '../../stack/processes';
 import type { StackStatus } from '../../stack/stack';
@@ -82,6 +83,20 @@ async function isrRestored(env: FaultEnv, timeoutMs: number): Promise<Check> {
   return check('every partition back in sync', ok === true, ok ? `all partitions of ${topics.join(', ')} have their full ISR` : `still under-replicated after ${timeoutMs / 1000} s: ${lagging.slice(0, 5).join('; ')}`);
 }
 
+/** After a broker returned: leadership moved back to every partition's preferred replica. */
+async function preferredLeadersRestored(env: FaultEnv): Promise<Check> {
+  const started = Date.now();
+  const failed = await electPreferredLeaders(env.layout).then(
+    () => undefined,
+    (err: Error) => err.message,
+  );
+  const topics = [env.config.topics.uploadEvents, env.config.topics.curated];
+  const { topics: meta } = await env.admin.fetchTopicMetadata({ topics });
+  const elsewhere = meta.flatMap((t) => t.partitions.filter((p) => p.leader !== p.replicas[0]).map((p) => `${t.name}/${p.partitionId} leader=${p.leader} preferred=${p.replicas[0]}`));
+  const ok = failed === undefined && elsewhere.length === 0;
+  return check('leaders back on their preferred replicas', ok, ok ? `preferred leader election done in ${((Date.now() - started) / 1000).toFixed(1)} s` : (failed ?? `not preferred: ${elsewhere.slice(0, 5).join('; ')}`));
+}
+
 async function replicasConverge(env: FaultEnv, window: RunWindow, distinct?: number): Promise<Check> {
   const counts = await replicaCounts(env.layout, env.config.clickhouse.database, window.runTag);
   const divergent = divergentShards(counts);
@@ -140,7 +155,7 @@ export function brokerKill(): Fault {
     },
     heal: (env) => restartInstance(victim, env.layout),
     async verify(env) {
-      return [await isrRestored(env, 120_000)];
+      return [await isrRestored(env, 120_000), await preferredLeadersRestored(env)];
     },
   };
 }
@@ -162,7 +177,7 @@ export function kafkaDown(): Fault {
       await Promise.all(brokers.map((b) => restartInstance(b, env.layout)));
     },
     async verify(env) {
-      return env.layout.kafka.length > 1 ? [await isrRestored(env, 120_000)] : [];
+      return env.layout.kafka.length > 1 ? [await isrRestored(env, 120_000), await preferredLeadersRestored(env)] : [];
     },
   };
 }

@@ -60,6 +60,8 @@ export interface RunFigures {
   freshness: FreshnessSummary;
   lag: Record<string, { max?: number; end?: number; trend?: LagTrend }>;
   errors: Record<string, number>;
+  /** Refused requests by the gateway's reason. */
+  refusals: Record<string, number>;
   unknownOutcome: number;
   /** `unconfirmed`: stored events beyond those accepted, from requests whose answer never came (a stop, a timeout). */
   stored?: StoredCount & { accepted: number; lost: number; duplicates: number; unconfirmed: number };
@@ -163,6 +165,8 @@ export function analyse(run: RunRecord): RunFigures {
 
   const errors: Record<string, number> = {};
   for (const s of run.samples) for (const [k, n] of Object.entries(s.errors)) errors[k] = (errors[k] ?? 0) + n;
+  const refusals: Record<string, number> = {};
+  for (const p of loadPhases) for (const [k, n] of Object.entries(p.totals.refusals)) refusals[k] = (refusals[k] ?? 0) + n;
   const trends = lagTrends(load, run.lagPeriodsS, offeredRate);
   const lag = Object.fromEntries(
     Object.keys(run.lagPeriodsS).map((group) => {
@@ -197,6 +201,7 @@ export function analyse(run: RunRecord): RunFigures {
     freshness,
     lag,
     errors,
+    refusals,
     unknownOutcome: loadPhases.reduce((a, p) => a + p.totals.unknownOutcome, 0),
     stored: run.stored ? { ...run.stored, accepted, lost: Math.max(0, accepted - run.stored.distinct), duplicates: run.stored.rows - run.stored.distinct, unconfirmed: Math.max(0, run.stored.distinct - accepted) } : undefined,
     processes,

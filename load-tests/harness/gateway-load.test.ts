@@ -1,6 +1,6 @@
 import http from 'node:http';
 import type { AddressInfo } from 'node:net';
-import { errorKind, runLoadPhase } from './gateway-load';
+import { errorKind, refusalReason, runLoadPhase } from './gateway-load';
 
 /** A local HTTP endpoint that records when each body arrived: the load generator's own behaviour, not the gateway's. */
 async function recorder(status: (n: number, body: string) => number) {
@@ -10,7 +10,10 @@ async function recorder(status: (n: number, body: string) => number) {
     req.on('data', (c: Buffer) => (body += c.toString()));
     req.on('end', () => {
       arrivals.push({ at: Date.now(), body });
-      res.writeHead(status(arrivals.length, body), { 'content-type': 'application/json' }).end('{}');
+      const code = status(arrivals.length, body);
+      // Refusals carry a reason with numbers in it, as the gateway's do.
+      const answer = code >= 400 ? { error: `not written: request ${arrivals.length} at ${new Date().toISOString()}` } : {};
+      res.writeHead(code, { 'content-type': 'application/json' }).end(JSON.stringify(answer));
     });
   });
   await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
@@ -31,6 +34,7 @@ test('a phase sends rate x seconds / batch requests, each with its own body, eve
     );
     expect(totals).toMatchObject({ requestsPerSecond: 200, sent: 600, answered: 600, unknownOutcome: 0, errors: {}, stoppedEarly: false });
     expect(totals.byStatus).toEqual({ 202: 540, 503: 60 });
+    expect(totals.refusals).toEqual({ '503: not written: request # at #': 60 });
     expect(answered).toHaveLength(600);
     expect(bySeq.size).toBe(600);
     expect([...bySeq].filter(([, status]) => status === 503).map(([s]) => s % 10)).toEqual(Array(60).fill(0));
@@ -66,3 +70,9 @@ test('request errors are named by kind', () => {
   expect(errorKind(Object.assign(new Error('connect ECONNREFUSED 127.0.0.1:8080'), { code: 'ECONNREFUSED' }))).toBe('ECONNREFUSED');
   expect(errorKind(new Error('odd'))).toBe('socket-error');
 });
+
+test('a refusal that is not the JSON the gateway sends is counted by its text', () => {
+  expect(refusalReason(502, 'Bad Gateway')).toBe('502: Bad Gateway');
+  expect(refusalReason(503, '{"error":"producer queue full (99 of 100 events pending); slow down"}')).toBe('503: producer queue full (# of # events pending); slow down');
+});
+

@@ -32,6 +32,8 @@ export interface PhaseTotals {
   sent: number;
   answered: number;
   byStatus: Record<string, number>;
+  /** Requests the gateway refused (4xx/5xx), by the reason in its answer, so a report says why. */
+  refusals: Record<string, number>;
   errors: Record<string, number>;
   /** Requests sent without an answer (a timeout, a dropped connection, a stop): their events may or may not be in Kafka. */
   unknownOutcome: number;
@@ -63,6 +65,18 @@ export function headerOf(headers: Record<string, unknown> | undefined, name: str
   return entry === undefined ? undefined : String(entry[1]);
 }
 
+/** A refusal's `error` text with its numbers and times blanked, so answers with one cause count together. */
+export function refusalReason(status: number, body: string): string {
+  let error: unknown;
+  try {
+    error = (JSON.parse(body) as { error?: unknown }).error;
+  } catch {
+    error = body;
+  }
+  const text = String(error ?? '').replace(/\d[\d:.TZ-]*/g, '#').slice(0, 200);
+  return `${status}: ${text}`;
+}
+
 export function errorKind(err: unknown): string {
   const e = err as { code?: string; message?: string } | undefined;
   if (e?.message?.includes('timed out')) return 'timeout';
@@ -73,7 +87,7 @@ export async function runLoadPhase(phase: LoadPhase, hooks: LoadHooks, opts: Loa
   const requestsPerSecond = Math.max(1, Math.round(phase.rate / phase.batch));
   const slots = Math.min(opts.slots ?? 10, requestsPerSecond);
   const perConnection = opts.requestsPerConnection ?? 4;
-  const totals: PhaseTotals = { requestsPerSecond, sent: 0, answered: 0, byStatus: {}, errors: {}, unknownOutcome: 0, seconds: 0, lastAnswerAt: undefined, stoppedEarly: false };
+  const totals: PhaseTotals = { requestsPerSecond, sent: 0, answered: 0, byStatus: {}, refusals: {}, errors: {}, unknownOutcome: 0, seconds: 0, lastAnswerAt: undefined, stoppedEarly: false };
   const started = performance.now();
   const instances: autocannon.Instance[] = [];
   let stopped = false;
@@ -106,7 +120,13 @@ export async function runLoadPhase(phase: LoadPhase, hooks: LoadHooks, opts: Loa
                 (context as { seq?: number }).seq = body.seq;
                 return { ...req, body: body.text };
               },
-              onResponse: (status, _body, context, headers) => hooks.answer?.((context as { seq: number }).seq, status, headerOf(headers, 'retry-after')),
+              onResponse: (status, body, context, headers) => {
+                if (status >= 400) {
+                  const reason = refusalReason(status, body);
+                  totals.refusals[reason] = (totals.refusals[reason] ?? 0) + 1;
+                }
+                hooks.answer?.((context as { seq: number }).seq, status, headerOf(headers, 'retry-after'));
+              },
             },
           ],
         },

@@ -104,6 +104,7 @@ export function summaryMarkdown(run: RunRecord, f: RunFigures, ctx: RunContext, 
   }
   const errs = Object.entries(f.errors);
   L.push(`- failed requests by kind: ${errs.length === 0 ? 'none' : errs.map(([k, v]) => `${k} ${n0(v)}`).join(', ')}`);
+  for (const [reason, n] of Object.entries(f.refusals)) L.push(`- refused ${n0(n)} times: ${reason}`);
   L.push(`- requests without an answer (outcome unknown): ${n0(f.unknownOutcome)}`, '');
 
   L.push('## Consumer lag', '');

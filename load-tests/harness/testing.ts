@@ -68,7 +68,7 @@ export function syntheticRun(o: SyntheticOptions): RunRecord {
     }
     latencies.set(p.name, log);
     const requests = (p.rate / batch) * p.seconds;
-    phases.push({ name: p.name, rate: p.rate, plannedSeconds: p.seconds, batch, startedAt, endedAt: START + t * 1000, totals: { requestsPerSecond: p.rate / batch, sent: requests, answered: requests, byStatus: { 202: requests }, errors: {}, unknownOutcome: 0, seconds: p.seconds, lastAnswerAt: START + t * 1000, stoppedEarly: false } });
+    phases.push({ name: p.name, rate: p.rate, plannedSeconds: p.seconds, batch, startedAt, endedAt: START + t * 1000, totals: { requestsPerSecond: p.rate / batch, sent: requests, answered: requests, byStatus: { 202: requests }, refusals: {}, errors: {}, unknownOutcome: 0, seconds: p.seconds, lastAnswerAt: START + t * 1000, stoppedEarly: false } });
   }
   for (let i = 0; i < drain; i++) push('drain', 0);
   const accepted = o.phases.reduce((a, p) => a + p.rate * p.seconds, 0);

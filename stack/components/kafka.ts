@@ -31,12 +31,29 @@ export function kafkaReplication(layout: StackLayout): { replicationFactor: numb
   return { replicationFactor: Math.min(3, n), minInsync: n >= 3 ? 2 : 1 };
 }
 
+function kafkaJvm(layout: StackLayout): string[] {
+  const classpath = path.join(distDir(layout.config, 'kafka'), 'libs', '*');
+  return ['-cp', classpath, `-Dlog4j2.configurationFile=${path.join(REPO_ROOT, 'server-config/kafka/log4j2.properties')}`];
+}
+
+/**
+ * Moves every partition's leadership back to its preferred replica, as an operator does after
+ * brokers return (Kafka's own tool). Otherwise the controller does it by itself up to
+ * leader.imbalance.check.interval.seconds (5 min) later, in the middle of whatever runs then.
+ */
+export async function electPreferredLeaders(layout: StackLayout): Promise<void> {
+  const bootstrap = layout.kafka.map((b) => `127.0.0.1:${b.port}`).join(',');
+  const args = [...kafkaJvm(layout), 'org.apache.kafka.tools.LeaderElectionCommand', '--bootstrap-server', bootstrap, '--election-type', 'preferred', '--all-topic-partitions'];
+  await run('java', args).catch((err) => {
+    throw new StackError(`preferred leader election failed: ${err.stderr || err.message}`);
+  });
+}
+
 export function kafkaProcesses(layout: StackLayout): ProcessSpec[] {
   const { replicationFactor: rf, minInsync: isr } = kafkaReplication(layout);
   const voters = layout.kafka.map((b) => `${b.id}@127.0.0.1:${b.controllerPort}`).join(',');
-  const classpath = path.join(distDir(layout.config, 'kafka'), 'libs', '*');
   const heap = layout.config.kafka.heap;
-  const jvm = ['-cp', classpath, `-Dlog4j2.configurationFile=${path.join(REPO_ROOT, 'server-config/kafka/log4j2.properties')}`];
+  const jvm = kafkaJvm(layout);
 
   return layout.kafka.map((broker) => {
     const paths = instancePaths(layout, broker.name);
