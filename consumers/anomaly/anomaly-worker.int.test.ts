@@ -73,10 +73,14 @@ function scenario(name: string): { config: ServiceConfig; env: Record<string, st
   return { config: serviceConfig(loadEnv({ ...process.env, ...env })), env };
 }
 
-/** Simulated history starting an hour ago (Kafka keeps it; 5-second windows make it long). */
+/**
+ * Simulated history starting an hour ago (Kafka keeps it; 5-second windows make it long). Flat over
+ * the day and week: with the simulator's daily and weekly cycles, a run on a Saturday night had too
+ * little traffic for the spike to breach and for every partition to report each window.
+ */
 function history(minutes: number, incidents: string[] = []): UploadEvent[] {
   const start = BigInt(Math.floor(Date.now() / 3_600_000) * 3_600_000 - 3_600_000) * 1_000_000n;
-  const traffic = createTraffic({ seed: 5, start, rate: 30, sellers: 300, incidents: incidents.map((spec) => parseIncident(spec, start)) });
+  const traffic = createTraffic({ seed: 5, start, rate: 30, sellers: 300, diurnalAmplitude: 0, weekendFactor: 1, incidents: incidents.map((spec) => parseIncident(spec, start)) });
   const end = start + BigInt(minutes) * 60_000_000_000n;
   const events: UploadEvent[] = [];
   for (const e of traffic) {
