@@ -3,6 +3,7 @@ import pino from 'pino';
 import { Registry } from 'prom-client';
 import { EWMA_DEFAULTS } from './charts';
 import type { ChartOutputs } from './chart-outputs';
+import { resumable } from './clock-guard';
 import { createLeaderLoop } from './leader';
 import { anomalyMetrics } from './metrics';
 import { encodePartial, type PartialMessage } from './partials';
@@ -58,4 +59,29 @@ test('a successor re-reading the partials topic long after it was written closes
 
   expect(written).toEqual([T0, T0 + MIN]);
   expect(commits).toEqual(['4']);
+});
+
+test('a leader whose predecessor committed a position a day ahead of the clock still charts the current windows', async () => {
+  const written: number[] = [];
+  const dayAhead = { closedUntil: T0 + 86_400_000 };
+  const loopFrom = (resume: { closedUntil?: number }) =>
+    createLeaderLoop({
+      monitor: { partitions: 1, windowMs: MIN, minBaselineWindows: 30, sellerFdr: 0.001, topSellers: 5, ewma: EWMA_DEFAULTS },
+      outputs: { write: async (w) => void written.push(w.start) } as ChartOutputs,
+      metrics: anomalyMetrics(new Registry()),
+      log: pino({ level: 'silent' }),
+      resume,
+      seed: async () => [],
+      stillLeader: () => true,
+    });
+  const sent = () => batchOf([{ message: windowOf(0, T0), at: T0 + MIN }, { message: windowOf(0, T0 + MIN), at: T0 + 2 * MIN }]);
+
+  // Resumed as committed, every window until tomorrow counts as late: nothing is charted.
+  const trusting = sent();
+  await loopFrom(dayAhead).handle(trusting.payload, trusting.consumer);
+  expect(written).toEqual([]);
+
+  const guarded = sent();
+  await loopFrom(resumable(dayAhead, T0 + 2 * MIN, pino({ level: 'silent' }), { leader: true }) ?? {}).handle(guarded.payload, guarded.consumer);
+  expect(written).toEqual([T0, T0 + MIN]);
 });

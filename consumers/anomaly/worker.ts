@@ -15,6 +15,7 @@ import { createSchemaRegistry } from '../../producers/schema-registry';
 import { uploadEventsTopic } from '../../producers/topics';
 import { createEventDecoder, UndecodableError } from '../curate/decode-event';
 import { loadSeedWindows } from './baseline-seed';
+import { aheadOfClock, resumable } from './clock-guard';
 import { createChartOutputs } from './chart-outputs';
 import { createLeaderLoop, parseLeaderMetadata, type LeaderLoop } from './leader';
 import { anomalyMetrics } from './metrics';
@@ -56,7 +57,6 @@ export interface AnomalyWorker {
 const SESSION_TIMEOUT_MS = 10_000;
 const PARTIALS_RETENTION_MS = 7 * 86_400_000;
 const ANOMALIES_PARTITIONS = 3;
-const FUTURE_TOLERANCE_MS = 60_000;
 const STALE_CHECK_EVERY = 256;
 // Under the broker's default 1 MiB record-batch limit: a catch-up closes many windows at once.
 const MAX_REQUEST_BYTES = 768 * 1024;
@@ -123,7 +123,7 @@ export async function startAnomalyWorker(config: ServiceConfig, parentLog: pino.
       for (const partition of new Set([delivered, ...assigned.filter((p) => !owners.has(p))])) {
         const entry = committed?.partitions.find((p) => p.partition === partition);
         const offset = entry && BigInt(entry.offset) >= 0n ? BigInt(entry.offset) : 0n;
-        const position = parsePosition(entry?.metadata);
+        const position = resumable(parsePosition(entry?.metadata), Date.now(), log, { partition });
         owners.set(partition, new PartitionOwner(partition, options.owner, { offset, ...(position ? { position } : {}) }));
         // Without a position the owner reads the partition from its start and learns everything itself.
         if (position) taken.push({ partition, resumeAt: position.closedUntil });
@@ -186,9 +186,8 @@ export async function startAnomalyWorker(config: ServiceConfig, parentLog: pino.
           continue;
         }
         const observed = observe(event);
-        // Validation lets a seller's clock run a day ahead; such an event would push the watermark
-        // past every other partition's minute. ClickHouse stores it; the charts leave it out.
-        if (observed.tsMs > Date.now() + FUTURE_TOLERANCE_MS) {
+        // ClickHouse stores it; the charts leave it out.
+        if (aheadOfClock(observed.tsMs, Date.now())) {
           owner.skip(offset);
           metrics.events.inc({ outcome: 'future' });
           continue;
@@ -261,7 +260,7 @@ export async function startAnomalyWorker(config: ServiceConfig, parentLog: pino.
       consume: async (payload, leaderConsumer) => {
         if (!loop) {
           const [committed] = await admin.fetchOffsets({ groupId: leaderGroup, topics: [a.partialsTopic] });
-          const resume = parseLeaderMetadata(committed?.partitions.find((p) => p.partition === 0)?.metadata);
+          const resume = resumable(parseLeaderMetadata(committed?.partitions.find((p) => p.partition === 0)?.metadata), Date.now(), log, { leader: true }) ?? {};
           loop = createLeaderLoop({
             monitor: options.leader,
             outputs,
