@@ -33,8 +33,8 @@ export interface CuratedEvent {
 const NS_PER_S = 1_000_000_000n;
 
 export function eventKey(e: Pick<UploadEvent, 'id' | 'attempt_id' | 'event' | 'ts'>): bigint {
-  const digest = crypto.createHash('sha256').update(`${e.id}|${e.attempt_id}|${e.event}|${e.ts}`).digest();
-  return digest.readBigUInt64BE(0);
+  // One-shot hashing: a Hash object per event was a tenth of the curate stage's time.
+  return crypto.hash('sha256', `${e.id}|${e.attempt_id}|${e.event}|${e.ts}`, 'buffer').readBigUInt64BE(0);
 }
 
 export function curate(e: UploadEvent): CuratedEvent {

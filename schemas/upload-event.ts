@@ -53,6 +53,9 @@ export const bigintLong = avro.types.LongType.__with({
  * schemas (as the registry client does) fails on the second version of a record.
  */
 export const avroOptions: Partial<avro.ForSchemaOptions> = {
+  // Decoded records then carry their fields only: validation walks them like parsed JSON, and the
+  // helpers (clone, toBuffer, ...) would otherwise show up as unknown fields.
+  omitRecordMethods: true,
   typeHook: (schema) => (schema === 'long' || (typeof schema === 'object' && (schema as { type?: unknown }).type === 'long') ? bigintLong : undefined),
 };
 

@@ -32,21 +32,28 @@ function describe(v: unknown): string {
   return /^[aeiou]/.test(typeof v) ? `an ${typeof v}` : `a ${typeof v}`;
 }
 
-/** 64-bit integer given as a JSON number or a decimal string; read exactly, as bigint. */
+/**
+ * 64-bit integer given as a JSON number or a decimal string; read exactly, as bigint. A bigint is
+ * taken as it is: Avro-decoded events (the curate stage) carry their longs as bigints already.
+ */
 const int64 = (min: bigint, what: string) =>
   z.unknown().transform((v, ctx) => {
     if (v === undefined) {
       ctx.addIssue({ code: 'custom', message: 'is required' });
       return z.NEVER;
     }
-    const text = isLosslessNumber(v) ? v.value : typeof v === 'string' ? v.trim() : undefined;
-    if (text === undefined || !/^-?\d+$/.test(text)) {
-      ctx.addIssue({ code: 'custom', message: `must be ${what} as a JSON integer or decimal string, got ${describe(v)}` });
-      return z.NEVER;
+    let n: bigint;
+    if (typeof v === 'bigint') n = v;
+    else {
+      const text = isLosslessNumber(v) ? v.value : typeof v === 'string' ? v.trim() : undefined;
+      if (text === undefined || !/^-?\d+$/.test(text)) {
+        ctx.addIssue({ code: 'custom', message: `must be ${what} as a JSON integer or decimal string, got ${describe(v)}` });
+        return z.NEVER;
+      }
+      n = BigInt(text);
     }
-    const n = BigInt(text);
     if (n < min || n > INT64_MAX) {
-      ctx.addIssue({ code: 'custom', message: `must be ${what} between ${min} and ${INT64_MAX}, got ${text}` });
+      ctx.addIssue({ code: 'custom', message: `must be ${what} between ${min} and ${INT64_MAX}, got ${n}` });
       return z.NEVER;
     }
     return n;

@@ -1,7 +1,7 @@
 import { eventKey } from '../../schemas/curated-event';
 import { sampleEvent } from '../../schemas/event-fixtures';
-import type { UploadEvent } from '../../schemas/upload-event';
-import { asReceived, curateBatch, DLQ_HEADERS, type BatchInput, type SourceMessage } from './curate-batch';
+import { uploadEventType, type UploadEvent } from '../../schemas/upload-event';
+import { curateBatch, DLQ_HEADERS, type BatchInput, type SourceMessage } from './curate-batch';
 import { UndecodableError, type EventDecoder } from './decode-event';
 
 /** The fake decoder reads a value as the name of a prepared event; unknown names are undecodable. */
@@ -82,12 +82,12 @@ test('a decoder failure that is not about the message fails the whole batch: not
   await expect(run(down, ['valid'])).rejects.toThrow('registry unreachable');
 });
 
-test('decoded records are handed to validation as JSON would give them', () => {
-  class Rec {
-    constructor(
-      readonly id: bigint,
-      readonly data: { media: { size: bigint }[] },
-    ) {}
-  }
-  expect(asReceived(new Rec(1764212345123456789n, { media: [{ size: 5n }] }))).toEqual({ id: '1764212345123456789', data: { media: [{ size: '5' }] } });
+test('an Avro-decoded record (a class instance with bigint longs) is validated and curated as it is', async () => {
+  const type = uploadEventType();
+  const decoded = type.fromBuffer(type.toBuffer(valid)) as UploadEvent;
+  expect(decoded.constructor).not.toBe(Object);
+  const out = await run(fixture({ decoded, tooBig: type.fromBuffer(type.toBuffer({ ...valid, id: 0n })) as UploadEvent }), ['decoded', 'tooBig']);
+  expect(out.stats).toEqual({ consumed: 2, curated: 1, duplicates: 0, dlq: { 'invalid-event': 1 } });
+  expect(out.curated[0].value).toContain('"seller_id":9007199254740993');
+  expect(out.dlq[0].headers?.[DLQ_HEADERS.detail]).toBe('id: must be a positive item id between 1 and 9223372036854775807, got 0');
 });

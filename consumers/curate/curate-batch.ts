@@ -62,19 +62,6 @@ export interface BatchResult {
   stats: BatchStats;
 }
 
-/** validateEvent reads events as JSON gives them: 64-bit integers as decimal text, records as plain objects. */
-export function asReceived(value: unknown): unknown {
-  if (typeof value === 'bigint') return value.toString();
-  if (Array.isArray(value)) return value.map(asReceived);
-  if (typeof value === 'object' && value !== null) {
-    // A plain loop: building entry arrays for every field cost more than validating the event.
-    const out: Record<string, unknown> = {};
-    for (const key of Object.keys(value)) out[key] = asReceived((value as Record<string, unknown>)[key]);
-    return out;
-  }
-  return value;
-}
-
 export async function curateBatch(input: BatchInput): Promise<BatchResult> {
   const { topic, partition, decode, alreadyCurated } = input;
   const nowNs = BigInt(input.nowMs) * NS_PER_MS;
@@ -107,7 +94,7 @@ export async function curateBatch(input: BatchInput): Promise<BatchResult> {
       deadLetter(m, err.reason, err.message);
       continue;
     }
-    const checked = validateEvent(asReceived(decoded), nowNs);
+    const checked = validateEvent(decoded, nowNs);
     if (!checked.ok) {
       deadLetter(m, 'invalid-event', checked.errors.map((e) => `${e.field}: ${e.message}`).join('; '));
       continue;
