@@ -8,7 +8,10 @@ import { type ClickHouseClient } from '@clickhouse/client';
 import { Command } from 'commander';
 import pino from 'pino';
 import { Registry } from 'prom-client';
-import { loadEnv, serviceConfig } from '../lib/config';
+import { loadEnv, serviceConfig, stackConfig } from '../lib/config';
+import { layoutFor, type StackLayout } from '../stack/layout';
+import { runningPid, type ProcessSpec } from '../stack/processes';
+import { restartInstance, signalInstance, stackInstance, startExtraInstance, stopExtraInstance, waitGone, type ExtraInstance } from './chaos/stack-control';
 import { createKafka } from '../lib/kafka';
 import { curate, curatedRow } from '../schemas/curated-event';
 import { sampleEvent } from '../schemas/event-fixtures';
@@ -26,6 +29,8 @@ import { countStored } from './harness/stored-events';
  * raw topic -> curate -> curated topic -> Kafka engine -> upload_events):
  *   - throughput: --events sent as fast as possible, until all are queryable; next to it, the
  *     ceiling of ClickHouse itself: the same rows bulk-inserted with clickhouse-client;
+ *   - backlog drain: --events more written while curate is stopped, timed from its restart;
+ *   --curate-instances n runs both with n curate workers in the group;
  *   - freshness: --rate events/s for --seconds, with marker events whose time from send to
  *     visible in upload_events gives p50/p99.
  *   npm run bench:storage -- --events 200000 --rate 1000 --seconds 60
@@ -42,24 +47,90 @@ function eventsFor(prefix: string, n: number): UploadEvent[] {
   });
 }
 
-async function throughput(producer: EventProducer, ch: ClickHouseClient, db: string, n: number) {
-  const prefix = `bench-tp-${Date.now().toString(36)}`;
-  const events = eventsFor(prefix, n);
-  const start = performance.now();
+/** Sends the events as fast as the producer takes them, 32 requests of 1,000 in flight. */
+async function sendAll(producer: EventProducer, events: UploadEvent[]): Promise<void> {
   const inFlight: Promise<void>[] = [];
   for (let i = 0; i < events.length; i += 1000) {
     if (inFlight.length >= 32) await inFlight.shift();
     inFlight.push(producer.send(events.slice(i, i + 1000)));
   }
   await Promise.all(inFlight);
-  const produced = (performance.now() - start) / 1000;
+}
+
+/** Polls until n distinct events of the prefix are stored (at most 10 minutes); returns how many are. */
+async function untilStored(ch: ClickHouseClient, db: string, prefix: string, n: number, since: number): Promise<number> {
   let stored = 0;
-  while (stored < n && performance.now() - start < 600_000) {
+  while (stored < n && performance.now() - since < 600_000) {
     await sleep(500);
     stored = (await countStored(ch, db, prefix)).distinct;
   }
+  return stored;
+}
+
+async function throughput(producer: EventProducer, ch: ClickHouseClient, db: string, n: number) {
+  const prefix = `bench-tp-${Date.now().toString(36)}`;
+  const events = eventsFor(prefix, n);
+  const start = performance.now();
+  await sendAll(producer, events);
+  const produced = (performance.now() - start) / 1000;
+  const stored = await untilStored(ch, db, prefix, n, start);
   const seconds = (performance.now() - start) / 1000;
   return { events: n, stored, producedInSeconds: +produced.toFixed(2), queryableInSeconds: +seconds.toFixed(2), eventsPerSecond: Math.round(n / seconds), rows: events, prefix };
+}
+
+/** The stack's curate worker plus extra instances in its group (the stage scales out by instances). */
+class CurateWorkers {
+  private extras: ExtraInstance[] = [];
+  private readonly spec: ProcessSpec;
+
+  constructor(
+    private readonly layout: StackLayout,
+    private readonly extraCount: number,
+  ) {
+    this.spec = stackInstance(layout, layout.curate.name);
+  }
+
+  async start(): Promise<void> {
+    const starts = Array.from({ length: this.extraCount }, (_, i) => startExtraInstance(this.spec, 'CURATE_METRICS_PORT', 'curate worker started', `curate-bench-${i + 1}`));
+    if (runningPid(this.spec) === undefined) await restartInstance(this.spec, this.layout);
+    this.extras = await Promise.all(starts);
+  }
+
+  async stop(): Promise<void> {
+    await this.stopExtras();
+    if (runningPid(this.spec) === undefined) return;
+    signalInstance(this.spec, 'SIGTERM');
+    await waitGone(this.spec);
+  }
+
+  /** The stack as it was: its own worker running, the extra instances gone. */
+  async finish(): Promise<void> {
+    await this.stopExtras();
+    if (runningPid(this.spec) === undefined) await restartInstance(this.spec, this.layout);
+  }
+
+  private async stopExtras(): Promise<void> {
+    await Promise.all(this.extras.map((e) => stopExtraInstance(e)));
+    this.extras = [];
+  }
+}
+
+/**
+ * A backlog of n events on the raw topic, written while every curate worker is stopped, then timed
+ * from their start until all are queryable: the storage path without the load generator sharing
+ * its cores (also how fast the backlog of a curate outage drains).
+ */
+async function backlogDrain(producer: EventProducer, ch: ClickHouseClient, db: string, n: number, workers: CurateWorkers) {
+  const prefix = `bench-bl-${Date.now().toString(36)}`;
+  await workers.stop();
+  await sendAll(producer, eventsFor(prefix, n));
+  const start = performance.now();
+  await workers.start();
+  const started = (performance.now() - start) / 1000;
+  const stored = await untilStored(ch, db, prefix, n, start);
+  const seconds = (performance.now() - start) / 1000;
+  // The rate counts from when the workers are up: a Node process takes seconds to load.
+  return { events: n, stored, workersStartedInSeconds: +started.toFixed(2), queryableInSeconds: +seconds.toFixed(2), eventsPerSecond: Math.round(n / (seconds - started)) };
 }
 
 /** Rows of the throughput run on every server: shards split them, replicas of a shard agree. */
@@ -114,8 +185,9 @@ async function main() {
     .option('--events <n>', 'events for the throughput run', (v) => parseInt(v, 10), 200_000)
     .option('--rate <n>', 'events/s for the freshness run', (v) => parseInt(v, 10), 1000)
     .option('--seconds <n>', 'duration of the freshness run', (v) => parseInt(v, 10), 60)
+    .option('--curate-instances <n>', 'curate workers in the group during the throughput runs (the stack\'s own and n - 1 more)', (v) => parseInt(v, 10), 1)
     .parse()
-    .opts<{ events: number; rate: number; seconds: number }>();
+    .opts<{ events: number; rate: number; seconds: number; curateInstances: number }>();
   const stack = await runningStack();
   if (!stack.components.curate.healthy) throw new Error('the stack runs no healthy curate worker: npm run stack:up');
   const config = serviceConfig(loadEnv());
@@ -128,14 +200,23 @@ async function main() {
   const producer = new EventProducer({ kafka, registry, topic, schemaId, metrics: new Registry(), log, ...config.producer });
   await producer.connect();
 
-  const tp = await throughput(producer, ch, db, opts.events);
+  const workers = new CurateWorkers(layoutFor(stackConfig(loadEnv(), { topology: stack.topology })), opts.curateInstances - 1);
+  const [tp, drain] = await (async () => {
+    try {
+      await workers.start();
+      const figures = await throughput(producer, ch, db, opts.events);
+      return [figures, await backlogDrain(producer, ch, db, opts.events, workers)] as const;
+    } finally {
+      await workers.finish();
+    }
+  })();
   const servers = await perServer(stack.components.clickhouse.http, db, tp.prefix);
   const ceiling = await clickhouseCeiling(ch, db, stack.components.clickhouse.native[0].split(':')[1], tp.rows);
   const fresh = await freshness(producer, ch, db, opts.rate, opts.seconds);
   await producer.close();
   await ch.close();
   const { rows: _rows, prefix: _prefix, ...throughputFigures } = tp;
-  report('storage-ingest', { topology: stack.topology, throughput: { ...throughputFigures, rowsPerServer: servers }, clickhouseBulkInsertCeiling: ceiling, freshness: fresh });
+  report('storage-ingest', { topology: stack.topology, curateInstances: opts.curateInstances, throughput: { ...throughputFigures, rowsPerServer: servers }, backlogDrain: drain, clickhouseBulkInsertCeiling: ceiling, freshness: fresh });
 }
 
 main().catch((err: unknown) => {
