@@ -49,14 +49,19 @@ interface Chunk { messages: Message[]; request: Request }
 
 const NS_PER_MS = 1_000_000n;
 
+/**
+ * Shared by every producer of the process (the gateway has two): each labels its series with its
+ * delivery, `idempotent` or `transactional`.
+ */
 function producerMetrics(registry: Registry) {
   const registers = [registry];
+  const existing = <T>(name: string, make: () => T): T => (registry.getSingleMetric(name) as T | undefined) ?? make();
   return {
-    events: new Counter({ name: 'upload_pulse_producer_events_total', help: 'Events by outcome: acked by Kafka, failed after retries, rejected because the queue was full', labelNames: ['topic', 'result'], registers }),
-    batch: new Histogram({ name: 'upload_pulse_producer_batch_events', help: 'Events per produce batch', labelNames: ['topic'], buckets: [1, 10, 100, 500, 1000, 2000, 5000, 10000], registers }),
-    queue: new Gauge({ name: 'upload_pulse_producer_queue_events', help: 'Events accepted by the producer and not yet acknowledged', labelNames: ['topic'], registers }),
-    latency: new Histogram({ name: 'upload_pulse_producer_send_seconds', help: 'Time from batch send to Kafka acknowledgement', labelNames: ['topic'], buckets: [0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10], registers }),
-    resets: new Counter({ name: 'upload_pulse_producer_resets_total', help: 'Kafka producers replaced after a failed batch (new producer id)', labelNames: ['topic'], registers }),
+    events: existing('upload_pulse_producer_events_total', () => new Counter({ name: 'upload_pulse_producer_events_total', help: 'Events by outcome: acked by Kafka, failed after retries, rejected because the queue was full', labelNames: ['topic', 'result', 'delivery'], registers })),
+    batch: existing('upload_pulse_producer_batch_events', () => new Histogram({ name: 'upload_pulse_producer_batch_events', help: 'Events per produce batch', labelNames: ['topic', 'delivery'], buckets: [1, 10, 100, 500, 1000, 2000, 5000, 10000], registers })),
+    queue: existing('upload_pulse_producer_queue_events', () => new Gauge({ name: 'upload_pulse_producer_queue_events', help: 'Events accepted by the producer and not yet acknowledged', labelNames: ['topic', 'delivery'], registers })),
+    latency: existing('upload_pulse_producer_send_seconds', () => new Histogram({ name: 'upload_pulse_producer_send_seconds', help: 'Time from batch send to Kafka acknowledgement', labelNames: ['topic', 'delivery'], buckets: [0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10], registers })),
+    resets: existing('upload_pulse_producer_resets_total', () => new Counter({ name: 'upload_pulse_producer_resets_total', help: 'Kafka producers replaced after a failed batch (new producer id)', labelNames: ['topic', 'delivery'], registers })),
   };
 }
 
@@ -66,6 +71,7 @@ export class EventProducer {
   private broken: { since: number; reason: string } | undefined;
   private reconnecting: Promise<void> | undefined;
   private readonly metrics: ReturnType<typeof producerMetrics>;
+  private readonly labels: { topic: string; delivery: 'idempotent' | 'transactional' };
   private readonly queue: Chunk[] = [];
   /** Accepted and not yet acknowledged (queued, being encoded or in flight): the bound applies to this. */
   private queuedEvents = 0;
@@ -83,6 +89,7 @@ export class EventProducer {
   constructor(private readonly opts: EventProducerOptions) {
     this.producer = this.newProducer();
     this.metrics = producerMetrics(opts.metrics);
+    this.labels = { topic: opts.topic, delivery: opts.transactionalId === undefined ? 'idempotent' : 'transactional' };
   }
 
   private newProducer(): Producer {
@@ -110,7 +117,7 @@ export class EventProducer {
     while (!this.closed) {
       const old = this.producer;
       this.producer = this.newProducer();
-      this.metrics.resets.inc({ topic: this.opts.topic });
+      this.metrics.resets.inc(this.labels);
       void old.disconnect().catch(() => undefined);
       try {
         await this.producer.connect();
@@ -145,16 +152,16 @@ export class EventProducer {
   async send(events: UploadEvent[]): Promise<void> {
     if (this.closed) throw new ProducerClosedError('the producer is shutting down; retry against another instance');
     if (this.broken) throw this.unavailable();
-    const { topic, maxQueuedEvents } = this.opts;
+    const { maxQueuedEvents } = this.opts;
     if (this.queuedEvents + events.length > maxQueuedEvents) {
-      this.metrics.events.inc({ topic, result: 'rejected' }, events.length);
+      this.metrics.events.inc({ ...this.labels, result: 'rejected' }, events.length);
       throw new QueueFullError(`producer queue full (${this.queuedEvents} of ${maxQueuedEvents} events pending); slow down and retry`);
     }
     if (events.length === 0) return;
     // Encoding is synchronous: a bad event throws here, before anything is queued.
     const messages = events.map((e) => this.encode(e));
     this.queuedEvents += events.length;
-    this.metrics.queue.set({ topic }, this.queuedEvents);
+    this.metrics.queue.set(this.labels, this.queuedEvents);
     return new Promise<void>((resolve, reject) => {
       // A transactional send stays one chunk, so one transaction holds all of it.
       const chunkSize = this.opts.transactionalId === undefined ? this.opts.maxBatch : messages.length;
@@ -189,7 +196,7 @@ export class EventProducer {
 
   private release(n: number): void {
     this.queuedEvents -= n;
-    this.metrics.queue.set({ topic: this.opts.topic }, this.queuedEvents);
+    this.metrics.queue.set(this.labels, this.queuedEvents);
     if (this.queuedEvents === 0) this.idle.splice(0).forEach((resolve) => resolve());
   }
 
@@ -232,8 +239,8 @@ export class EventProducer {
 
   private async sendBatch(batch: Chunk[], size: number): Promise<void> {
     const { topic, compression, sendTimeoutMs } = this.opts;
-    const stop = this.metrics.latency.startTimer({ topic });
-    this.metrics.batch.observe({ topic }, size);
+    const stop = this.metrics.latency.startTimer(this.labels);
+    this.metrics.batch.observe(this.labels, size);
     const messages = batch.flatMap((c) => c.messages);
     const record = { topic, acks: -1, timeout: sendTimeoutMs, compression: compression === 'gzip' ? CompressionTypes.GZIP : CompressionTypes.None };
     try {
@@ -242,7 +249,7 @@ export class EventProducer {
       if (this.opts.transactionalId === undefined) await this.producer.send({ ...record, messages });
       else await this.sendTransaction(record, messages);
       stop();
-      this.metrics.events.inc({ topic, result: 'acked' }, size);
+      this.metrics.events.inc({ ...this.labels, result: 'acked' }, size);
       for (const { request } of batch) {
         request.remaining -= 1;
         if (request.remaining === 0 && !request.settled) {
@@ -252,7 +259,7 @@ export class EventProducer {
       }
     } catch (err) {
       const error = err instanceof Error ? err : new Error(String(err));
-      this.metrics.events.inc({ topic, result: 'failed' }, size);
+      this.metrics.events.inc({ ...this.labels, result: 'failed' }, size);
       if (!(err instanceof ProducerUnavailableError)) {
         this.opts.log.warn({ err, events: size }, 'produce failed after retries');
         this.markBroken(error);

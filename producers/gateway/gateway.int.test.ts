@@ -78,8 +78,34 @@ test('a request with one invalid event writes none of its events', async () => {
 test('readiness reports Kafka and the registry reachable; metrics are exposed', async () => {
   expect((await fetch(`${gateway}/readyz`)).status).toBe(200);
   const metrics = await (await fetch(`${gateway}/metrics`)).text();
-  expect(metrics).toMatch(/upload_pulse_producer_events_total\{topic="[^"]+",result="acked"\} [1-9]/);
+  expect(metrics).toMatch(/upload_pulse_producer_events_total\{[^}]*result="acked"[^}]*\} [1-9]/);
   expect(metrics).toMatch(/upload_pulse_gateway_request_seconds_bucket/);
+});
+
+/** Events the gateway's producers acknowledged, by delivery (idempotent or transactional). */
+async function ackedByDelivery(): Promise<Record<string, number>> {
+  const text = await (await fetch(`${gateway}/metrics`)).text();
+  const acked: Record<string, number> = {};
+  for (const m of text.matchAll(/^upload_pulse_producer_events_total\{([^}]*)\} (\d+)/gm)) {
+    const delivery = /delivery="(\w+)"/.exec(m[1])?.[1];
+    if (delivery && m[1].includes('result="acked"')) acked[delivery] = Number(m[2]);
+  }
+  return acked;
+}
+
+test('a one-seller request is written as one record batch; a request of several sellers in one transaction', async () => {
+  const attempt = uniqueName('delivery');
+  const before = await ackedByDelivery();
+  const seller = (company_id: bigint, i: number) => sampleEvent({ attempt_id: `${attempt}-${i}`, data: { company_id, info: '{}', media: [] } });
+  expect(await post(eventJson([seller(11n, 0), seller(11n, 1), seller(11n, 2)]))).toHaveProperty('status', 202);
+  const afterOne = await ackedByDelivery();
+  expect(await post(eventJson([seller(11n, 3), seller(12n, 4), seller(13n, 5)]))).toHaveProperty('status', 202);
+  const afterMany = await ackedByDelivery();
+  // Other tests' requests may interleave; this file runs its tests one after another.
+  expect((afterOne.idempotent ?? 0) - (before.idempotent ?? 0)).toBe(3);
+  expect((afterOne.transactional ?? 0) - (before.transactional ?? 0)).toBe(0);
+  expect((afterMany.transactional ?? 0) - (afterOne.transactional ?? 0)).toBe(3);
+  expect((afterMany.idempotent ?? 0) - (afterOne.idempotent ?? 0)).toBe(0);
 });
 
 test('random JSON never crashes the gateway, never gets a 5xx, and never writes', async () => {

@@ -9,7 +9,9 @@ import { EventProducer } from '../event-producer';
 import { createSchemaRegistry, registerUploadEventSchema } from '../schema-registry';
 import { ensureTopic } from '../../lib/topics';
 import { uploadEventsTopic } from '../topics';
+import type { UploadEvent } from '../../schemas/upload-event';
 import { createGatewayApp } from './app';
+import { atomicSend } from './atomic-send';
 
 /** The ingest gateway process: `npm run gateway`. */
 
@@ -27,8 +29,13 @@ async function main(): Promise<void> {
 
   const metrics = new Registry();
   collectDefaultMetrics({ register: metrics });
-  const producer = new EventProducer({ kafka, registry, topic, schemaId, metrics, log, ...config.producer, transactionalId: config.gateway.transactionalId });
-  await producer.connect();
+  const producerOptions = { kafka, registry, topic, schemaId, metrics, log, ...config.producer };
+  const direct = new EventProducer(producerOptions);
+  const { transactionalId } = config.gateway;
+  const transactional = transactionalId === undefined ? undefined : new EventProducer({ ...producerOptions, transactionalId });
+  const producers = transactional ? [direct, transactional] : [direct];
+  await Promise.all(producers.map((p) => p.connect()));
+  const send = transactional ? atomicSend(direct, transactional, config.producer.maxBatch) : (events: UploadEvent[]) => direct.send(events);
 
   const readiness = async (): Promise<string[]> => {
     const checks = await Promise.allSettled([
@@ -41,7 +48,7 @@ async function main(): Promise<void> {
     return checks.flatMap((c, i) => (c.status === 'rejected' ? [`${names[i]}: ${c.reason instanceof Error ? c.reason.message : String(c.reason)}`] : []));
   };
 
-  const app = createGatewayApp({ send: (events) => producer.send(events), readiness, metrics, log, ...config.gateway });
+  const app = createGatewayApp({ send, readiness, metrics, log, ...config.gateway });
   const server = http.createServer(app);
   await new Promise<void>((resolve) => server.listen(config.gateway.port, config.host, resolve));
   log.info({ url: `http://${config.host}:${config.gateway.port}`, topic, schemaId, transactionalId: config.gateway.transactionalId }, 'gateway listening');
@@ -51,7 +58,7 @@ async function main(): Promise<void> {
     await discovery.close();
     // Stop taking connections, let in-flight requests finish, then flush what they queued.
     await new Promise<void>((resolve) => server.close(() => resolve()));
-    await producer.close();
+    await Promise.all(producers.map((p) => p.close()));
     await admin.disconnect();
   });
 }
