@@ -205,6 +205,37 @@ describe('a private Alertmanager with the same file', () => {
     if (dir) fs.rmSync(dir, { recursive: true, force: true });
   });
 
+  /** State of each alert of the run ('active' or 'suppressed'), once Alertmanager has processed all `count`. */
+  async function inhibitionStates(run: string, count: number): Promise<Record<string, string>> {
+    interface Listed { labels: Record<string, string>; status: { state: string; inhibitedBy: string[] } }
+    return eventually(
+      'the inhibitions to apply',
+      async () => {
+        const res = await fetch(`${alertmanager}/api/v2/alerts?filter=${encodeURIComponent(`test_run="${run}"`)}`);
+        const listed = (await res.json()) as Listed[];
+        const byKey = Object.fromEntries(listed.map((a) => [`${a.labels.alertname} ${a.labels.chart ?? ''} ${a.labels.dimension ?? ''} ${a.labels.rule ?? ''}`.replace(/ +/g, ' ').trim(), a.status.state]));
+        return listed.length === count && !Object.values(byKey).includes('unprocessed') ? byKey : undefined;
+      },
+      15_000,
+    );
+  }
+
+  test('a platform-wide traffic drop holds back the seller volume and silence alerts, not the seller failure alert', async () => {
+    const run = uniqueName('inhibit-drop');
+    await postAlerts(alertmanager, [
+      alert({ alertname: 'TrafficDrop', severity: 'page' }, 'traffic drop: events come in at 12% of the rate at this time a week ago (120 events/s against 1000)', run),
+      alert({ alertname: 'SellerAnomalies', chart: 'seller_silent', severity: 'page' }, 'seller_silent: 4210 sellers in breach: seller=1 (12)', run),
+      alert({ alertname: 'SellerAnomalies', chart: 'seller_volume', severity: 'page' }, 'seller_volume: 310 sellers in breach: seller=2 (3)', run),
+      alert({ alertname: 'SellerAnomalies', chart: 'seller_failure_rate', severity: 'page' }, 'seller_failure_rate: 1 sellers in breach: seller=3 (0.4)', run),
+    ]);
+    expect(await inhibitionStates(run, 4)).toEqual({
+      TrafficDrop: 'active',
+      'SellerAnomalies seller_silent': 'suppressed',
+      'SellerAnomalies seller_volume': 'suppressed',
+      'SellerAnomalies seller_failure_rate': 'active',
+    });
+  });
+
   test('an error storm holds back origin, country and seller failure alerts; a page holds back its tickets', async () => {
     const run = uniqueName('inhibit');
     const storm = { alertname: 'ErrorStorm', chart: 'failure_rate', dimension: 'global', rule: '1', severity: 'page' };
@@ -224,18 +255,7 @@ describe('a private Alertmanager with the same file', () => {
       alert(silentVolume, 'seller_volume: 1 sellers in breach: seller=5 (1.28e+04)', run),
     ]);
 
-    interface Listed { labels: Record<string, string>; status: { state: string; inhibitedBy: string[] } }
-    const states = await eventually(
-      'the inhibitions to apply',
-      async () => {
-        const res = await fetch(`${alertmanager}/api/v2/alerts?filter=${encodeURIComponent(`test_run="${run}"`)}`);
-        const listed = (await res.json()) as Listed[];
-        const byKey = Object.fromEntries(listed.map((a) => [`${a.labels.alertname} ${a.labels.chart} ${a.labels.dimension ?? ''} ${a.labels.rule ?? ''}`.trim(), a.status.state]));
-        return listed.length === 7 && !Object.values(byKey).includes('unprocessed') ? byKey : undefined;
-      },
-      15_000,
-    );
-    expect(states).toEqual({
+    expect(await inhibitionStates(run, 7)).toEqual({
       'ErrorStorm failure_rate global 1': 'active',
       'FailureRateBreach failure_rate origin=ui 1': 'suppressed',
       'FailureRateBreach failure_rate country=RU 1': 'suppressed',
