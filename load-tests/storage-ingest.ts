@@ -29,7 +29,7 @@ import { countStored } from './harness/stored-events';
  * raw topic -> curate -> curated topic -> Kafka engine -> upload_events):
  *   - throughput: --events sent as fast as possible, until all are queryable; next to it, the
  *     ceiling of ClickHouse itself: the same rows bulk-inserted with clickhouse-client;
- *   - backlog drain: --events more written while curate is stopped, timed from its restart;
+ *   - backlog drain: --events more written while curate is stopped, timed once the workers run;
  *   --curate-instances n runs both with n curate workers in the group;
  *   - freshness: --rate events/s for --seconds, with marker events whose time from send to
  *     visible in upload_events gives p50/p99.
