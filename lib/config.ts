@@ -78,6 +78,7 @@ const envSchema = z.object({
   PRODUCER_MAX_BATCH: z.coerce.number().int().min(1).default(5_000),
   PRODUCER_LINGER_MS: z.coerce.number().min(0).default(5),
   PRODUCER_COMPRESSION: z.enum(['none', 'gzip']).default('gzip'),
+  PRODUCER_COMPRESS_MIN_EVENTS: z.coerce.number().int().min(1).default(100),
   PRODUCER_SEND_TIMEOUT_MS: z.coerce.number().int().min(100).default(10_000),
   SERVICE_HOST: z.string().default('127.0.0.1'),
   GATEWAY_PORT: port.default(8080),
@@ -170,7 +171,7 @@ export interface ServiceConfig {
   topics: { uploadEvents: string; curated: string; dlq: string; partitions: number; retentionMs: number };
   curate: { group: string; dedupWindowMs: number; metricsPort: number };
   clickhouse: { url: string; database: string; ingestGroup: string };
-  producer: { maxQueuedEvents: number; maxBatch: number; lingerMs: number; compression: 'none' | 'gzip'; sendTimeoutMs: number };
+  producer: { maxQueuedEvents: number; maxBatch: number; lingerMs: number; compression: 'none' | 'gzip'; compressFromEvents: number; sendTimeoutMs: number };
   /** Address the project's services listen on and announce for discovery. */
   host: string;
   /** transactionalId: set when each request is written atomically (one Kafka transaction per batch of whole requests). */
@@ -241,6 +242,7 @@ export function serviceConfig(env: Env = loadEnv()): ServiceConfig {
       maxBatch: env.PRODUCER_MAX_BATCH,
       lingerMs: env.PRODUCER_LINGER_MS,
       compression: env.PRODUCER_COMPRESSION,
+      compressFromEvents: env.PRODUCER_COMPRESS_MIN_EVENTS,
       sendTimeoutMs: env.PRODUCER_SEND_TIMEOUT_MS,
     },
     gateway: {

@@ -1,12 +1,17 @@
 import autocannon from 'autocannon';
 import { Command } from 'commander';
 import { eventJson, sampleEvent } from '../schemas/event-fixtures';
+import { loadEnv, stackConfig } from '../lib/config';
+import { layoutFor } from '../stack/layout';
 import { report, runningStack } from './bench-env';
+import { signalInstance, stackInstance } from './chaos/stack-control';
 
 /**
  * The HTTP ingest gateway under load, with autocannon from a second process on loopback:
- *   - throughput: NDJSON requests of --batch events, as fast as --connections allow;
- *   - latency: single-event requests at a fixed --rate requests/s.
+ *   - latency: single-event requests at a fixed --rate requests/s, twice: with the whole pipeline
+ *     consuming them, then with the stack's curate and anomaly workers paused (SIGSTOP, resumed
+ *     after), to tell the gateway and broker's own latency from that of sharing two cores;
+ *   - throughput: NDJSON requests of --batch events, as fast as --connections allow.
  *   npm run bench:gateway -- --seconds 20
  */
 
@@ -50,12 +55,19 @@ async function main() {
   const url = stack.components.gateway.url;
   const tag = `bench-${Date.now().toString(36)}`;
 
-  const batched = await load(url, { seconds: opts.seconds, connections: opts.connections, bodies: bodies(40, opts.batch, `${tag}-b`) });
+  // Single events first: after the batched run, the curate stage, the anomaly worker and ClickHouse
+  // would spend the next 15-20 s on its backlog, on the same two cores as the gateway and broker.
   const single = await load(url, { seconds: opts.seconds, connections: 16, rate: opts.rate, bodies: bodies(1000, 1, `${tag}-s`) });
+  const layout = layoutFor(stackConfig(loadEnv(), { topology: stack.topology }));
+  const consumers = [layout.curate.name, layout.anomaly.name].map((name) => stackInstance(layout, name));
+  consumers.forEach((spec) => signalInstance(spec, 'SIGSTOP'));
+  const alone = await load(url, { seconds: opts.seconds, connections: 16, rate: opts.rate, bodies: bodies(1000, 1, `${tag}-p`) }).finally(() => consumers.forEach((spec) => signalInstance(spec, 'SIGCONT')));
+  const batched = await load(url, { seconds: opts.seconds, connections: opts.connections, bodies: bodies(40, opts.batch, `${tag}-b`) });
   report('gateway-throughput', {
     topology: stack.topology,
     batched: { eventsPerRequest: opts.batch, connections: opts.connections, eventsPerSecond: batched.requestsPerSecond * opts.batch, ...batched },
     singleEvent: { targetRate: opts.rate, ...single },
+    singleEventConsumersPaused: { targetRate: opts.rate, ...alone },
   });
 }
 

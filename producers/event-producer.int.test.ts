@@ -31,7 +31,7 @@ async function producerOn(topic: string, overrides: Partial<EventProducerOptions
   const registry = createSchemaRegistry(registryUrl);
   const schemaId = await registerUploadEventSchema(registry, topic);
   const metrics = new Registry();
-  const producer = new EventProducer({ kafka, registry, topic, schemaId, metrics, log, maxQueuedEvents: 100_000, maxBatch: 2000, lingerMs: 5, compression: 'gzip', sendTimeoutMs: 10_000, ...overrides });
+  const producer = new EventProducer({ kafka, registry, topic, schemaId, metrics, log, maxQueuedEvents: 100_000, maxBatch: 2000, lingerMs: 5, compression: 'gzip', compressFromEvents: 1, sendTimeoutMs: 10_000, ...overrides });
   await producer.connect();
   return { producer, metrics };
 }

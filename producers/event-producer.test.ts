@@ -1,4 +1,4 @@
-import type { Kafka, Message } from 'kafkajs';
+import { CompressionTypes, type Kafka, type Message } from 'kafkajs';
 import pino from 'pino';
 import { Registry } from 'prom-client';
 import { createTraffic } from './simulator/model';
@@ -9,7 +9,7 @@ import { EventProducer, type EventProducerOptions } from './event-producer';
  * caller is told when a batch fails, and that the next batch uses a new kafkajs producer.
  */
 
-interface Txn { messages: Message[][]; committed: boolean; aborted: boolean }
+interface Txn { messages: Message[][]; compression: number[]; committed: boolean; aborted: boolean }
 
 function scriptedKafka(failTransactions: Set<number>, failConnects = 0) {
   const producers: { transactional: boolean; connected: boolean; txns: Txn[] }[] = [];
@@ -28,12 +28,13 @@ function scriptedKafka(failTransactions: Set<number>, failConnects = 0) {
           throw new Error('not used: every test here is transactional');
         },
         transaction: async () => {
-          const txn: Txn = { messages: [], committed: false, aborted: false };
+          const txn: Txn = { messages: [], compression: [], committed: false, aborted: false };
           const n = txnCount++;
           p.txns.push(txn);
           return {
-            send: async ({ messages }: { messages: Message[] }) => {
+            send: async ({ messages, compression }: { messages: Message[]; compression: number }) => {
               txn.messages.push(messages);
+              txn.compression.push(compression);
               if (failTransactions.has(n) && txn.messages.length === 2) throw new Error('This server is not the leader for that topic-partition');
             },
             commit: async () => void (txn.committed = true),
@@ -58,6 +59,7 @@ function producerOver(kafka: Kafka, extra: Partial<EventProducerOptions> = {}): 
     maxBatch: 4,
     lingerMs: 1,
     compression: 'none',
+    compressFromEvents: 1,
     sendTimeoutMs: 1000,
     transactionalId: 'gw-1',
     reconnectDelayMs: 10,
@@ -92,4 +94,14 @@ test('a batch that fails half-way is aborted and its sends refused whole; sends 
   expect(producers.map((p) => p.txns.length)).toEqual([1, 0, 0, 1]);
   expect(producers.slice(0, 3).every((p) => !p.connected)).toBe(true);
   expect(producers[3].txns.map((t) => ({ sizes: t.messages.map((m) => m.length), committed: t.committed }))).toEqual([{ sizes: [3], committed: true }]);
+});
+
+test('gzip applies to batches of at least compressFromEvents events; smaller ones go uncompressed', async () => {
+  const { kafka, producers } = scriptedKafka(new Set());
+  const producer = producerOver(kafka, { compression: 'gzip', compressFromEvents: 3 });
+  await producer.connect();
+  await producer.send(events(2));
+  await producer.send(events(3));
+  await producer.close();
+  expect(producers[0].txns.map((t) => t.compression)).toEqual([[CompressionTypes.None], [CompressionTypes.GZIP]]);
 });

@@ -34,6 +34,13 @@ export interface EventProducerOptions {
   maxBatch: number;
   lingerMs: number;
   compression: 'none' | 'gzip';
+  /**
+   * Smaller batches go uncompressed. kafkajs compresses each partition's part of a batch apart, and
+   * a few events there shrink little while gzip costs the producer a thread-pool round trip and the
+   * broker a decompression: at 1,000 single-event requests/s (about ten events a batch over twelve
+   * partitions) the gateway's p99 fell from 33-46 ms to 24-31 ms without it.
+   */
+  compressFromEvents: number;
   /** How long the broker may take to replicate a batch to the in-sync replicas before failing it. */
   sendTimeoutMs: number;
   /** Batches as transactions of whole `send` calls; unique per producing process, stable across its restarts. */
@@ -238,11 +245,11 @@ export class EventProducer {
   }
 
   private async sendBatch(batch: Chunk[], size: number): Promise<void> {
-    const { topic, compression, sendTimeoutMs } = this.opts;
+    const { topic, compression, compressFromEvents, sendTimeoutMs } = this.opts;
     const stop = this.metrics.latency.startTimer(this.labels);
     this.metrics.batch.observe(this.labels, size);
     const messages = batch.flatMap((c) => c.messages);
-    const record = { topic, acks: -1, timeout: sendTimeoutMs, compression: compression === 'gzip' ? CompressionTypes.GZIP : CompressionTypes.None };
+    const record = { topic, acks: -1, timeout: sendTimeoutMs, compression: compression === 'gzip' && size >= compressFromEvents ? CompressionTypes.GZIP : CompressionTypes.None };
     try {
       // Queued before the failure: refused at once rather than sent into a Kafka that is down.
       if (this.broken) throw this.unavailable();
