@@ -39,6 +39,7 @@ const envSchema = z.object({
   DLQ_TOPIC: z.string().regex(/^[A-Za-z0-9._-]{1,249}$/).default('seller.upload-events.dlq.v1'),
   CURATE_GROUP: z.string().min(1).default('upload-pulse-curate'),
   CURATE_DEDUP_WINDOW_S: z.coerce.number().int().min(0).default(3600),
+  CURATE_DEDUP_MAX_KEYS: z.coerce.number().int().min(1).default(1_000_000),
   CURATE_METRICS_PORT: port.default(9464),
   CLICKHOUSE_URL: z.string().url().optional(),
   CLICKHOUSE_DB: z.string().regex(/^[A-Za-z_][A-Za-z0-9_]*$/, 'a plain identifier').default('upload_pulse'),
@@ -169,7 +170,8 @@ export interface ServiceConfig {
   schemaRegistryUrl: string;
   zookeeperConnect: string;
   topics: { uploadEvents: string; curated: string; dlq: string; partitions: number; retentionMs: number };
-  curate: { group: string; dedupWindowMs: number; metricsPort: number };
+  /** dedupMaxKeys: the bound on each partition's dedup window, in keys (~70 bytes each). */
+  curate: { group: string; dedupWindowMs: number; dedupMaxKeys: number; metricsPort: number };
   clickhouse: { url: string; database: string; ingestGroup: string };
   producer: { maxQueuedEvents: number; maxBatch: number; lingerMs: number; compression: 'none' | 'gzip'; compressFromEvents: number; sendTimeoutMs: number };
   /** Address the project's services listen on and announce for discovery. */
@@ -236,7 +238,7 @@ export function serviceConfig(env: Env = loadEnv()): ServiceConfig {
       database: env.CLICKHOUSE_DB,
       ingestGroup: env.CLICKHOUSE_INGEST_GROUP,
     },
-    curate: { group: env.CURATE_GROUP, dedupWindowMs: env.CURATE_DEDUP_WINDOW_S * 1000, metricsPort: env.CURATE_METRICS_PORT },
+    curate: { group: env.CURATE_GROUP, dedupWindowMs: env.CURATE_DEDUP_WINDOW_S * 1000, dedupMaxKeys: env.CURATE_DEDUP_MAX_KEYS, metricsPort: env.CURATE_METRICS_PORT },
     producer: {
       maxQueuedEvents: env.PRODUCER_MAX_QUEUED_EVENTS,
       maxBatch: env.PRODUCER_MAX_BATCH,

@@ -43,8 +43,6 @@ export interface CurateWorker {
 
 // How long the group waits for a silent (killed) member before moving its partitions.
 const SESSION_TIMEOUT_MS = 10_000;
-// Bound on each partition's dedup window, in keys (~70 bytes each).
-const DEDUP_MAX_KEYS = 1_000_000;
 // Raw bytes fetched per partition, so per transaction: ~6,000 typical events, ~150 ms of CPU.
 const MAX_BATCH_BYTES = 256 * 1024;
 // Under the broker's default 1 MiB record-batch limit with room for per-record overhead.
@@ -102,7 +100,7 @@ export async function startCurateWorker(config: ServiceConfig, parentLog: pino.L
 
   const windowFor = (partition: number): DedupWindow => {
     let w = windows.get(partition);
-    if (!w) windows.set(partition, (w = new DedupWindow(config.curate.dedupWindowMs, DEDUP_MAX_KEYS)));
+    if (!w) windows.set(partition, (w = new DedupWindow(config.curate.dedupWindowMs, config.curate.dedupMaxKeys)));
     return w;
   };
 
