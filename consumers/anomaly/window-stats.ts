@@ -70,7 +70,8 @@ export interface EncodedStats {
   lc: number;
   ls: number;
   lq: number;
-  sk?: EncodedSketch;
+  /** A string: the library's protobuf in base64, as written by releases before 2026-11-29. */
+  sk?: EncodedSketch | string;
 }
 
 function encodeSketch(sketch: DDSketch): EncodedSketch {
@@ -102,6 +103,7 @@ export const encodeStats = (s: WindowStats): EncodedStats => ({
 });
 
 export function decodeStats(e: EncodedStats): WindowStats {
-  const sketch = e.sk === undefined ? emptyStats().sketch : decodeSketch(e.sk);
+  // A partial left on the topic by an older release still decodes, so an upgrade does not stall the leader on it.
+  const sketch = e.sk === undefined ? emptyStats().sketch : typeof e.sk === 'string' ? DDSketch.fromProto(Buffer.from(e.sk, 'base64')) : decodeSketch(e.sk);
   return { events: e.e, attempts: e.a, failures: e.f, latencyCount: e.lc, latencySum: e.ls, latencySumSq: e.lq, sketch };
 }
