@@ -233,8 +233,9 @@ export async function startCurateWorker(config: ServiceConfig, parentLog: pino.L
       groupId: group,
       sessionTimeout: SESSION_TIMEOUT_MS,
       maxBytesPerPartition: MAX_BATCH_BYTES,
-      // Short fetch waits: stopping waits for the fetch in flight.
-      maxWaitTimeInMs: 1000,
+      minBytes: config.liveFetch.minBytes,
+      // Short fetch waits also keep stopping quick: it waits for the fetch in flight.
+      maxWaitTimeInMs: config.liveFetch.maxWaitMs,
       allowAutoTopicCreation: false,
     });
     consumer.on(consumer.events.GROUP_JOIN, ({ payload }) => {
