@@ -6,9 +6,9 @@ import { identifier } from '../lib/sql';
 
 /**
  * Applies the numbered SQL files in clickhouse-ddl/migrations/ in order, once each, recording
- * every applied version in <db>.schema_migrations (replicated to every server). All DDL runs
- * ON CLUSTER upload_pulse: the same files serve the single topology (a 1x1 cluster) and the 2x2
- * one. Statements are written to be re-runnable (IF NOT EXISTS), so a migration interrupted
+ * every applied version in <db>.schema_migrations (replicated to every shard server). All DDL runs
+ * ON CLUSTER upload_pulse or upload_pulse_ingest: the same files serve the single topology (a 1x1
+ * cluster) and the 2x2 one. Statements are written to be re-runnable (IF NOT EXISTS), so a migration interrupted
  * half-way is simply applied again.
  */
 
@@ -21,6 +21,12 @@ export const CLUSTER = 'upload_pulse';
  * dies on "Node exists" with "Terminating": that server's DDL queue stops until it restarts.
  */
 export const SHARDS_CLUSTER = 'upload_pulse_shards';
+/**
+ * The servers running the Kafka engine (0006_ingest_servers.sql): dedicated ones without a shard in
+ * the cluster topology, the one server in the single topology. A migration that changes the columns
+ * of upload_events changes them here too.
+ */
+export const INGEST_CLUSTER = 'upload_pulse_ingest';
 export const MIGRATIONS_DIR = path.join(__dirname, 'migrations');
 
 /** Values for the {{placeholders}} in the SQL files. */
@@ -93,4 +99,11 @@ export async function migrate(client: ClickHouseClient, ctx: MigrationContext, l
     applied.push(m.version);
   }
   return { applied, alreadyApplied: [...done].sort((a, b) => a - b) };
+}
+
+/** Drops a database everywhere, ingest servers first so their Kafka engine stops consuming. */
+export async function dropDatabase(client: ClickHouseClient, db: string): Promise<void> {
+  identifier(db);
+  await client.command({ query: `DROP DATABASE IF EXISTS ${db} ON CLUSTER ${INGEST_CLUSTER}` });
+  await client.command({ query: `DROP DATABASE IF EXISTS ${db} ON CLUSTER ${CLUSTER}` });
 }

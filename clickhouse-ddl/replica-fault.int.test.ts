@@ -8,8 +8,9 @@ import { curate, curatedRow } from '../schemas/curated-event';
 import { createTraffic } from '../producers/simulator/model';
 import { clickhouseProcesses } from '../stack/components/clickhouse';
 import { runningPid, startProcess, waitHealthy } from '../stack/processes';
+import { ingestServers } from '../stack/layout';
 import { eventually, testStack, uniqueName, type TestStack } from '../test/stack-env';
-import { CLUSTER, migrate, type MigrationContext } from './migrate';
+import { dropDatabase, migrate, type MigrationContext } from './migrate';
 
 /**
  * Fault: a ClickHouse server is SIGKILLed while rows flow in and started again. Afterwards every
@@ -36,7 +37,7 @@ beforeAll(async () => {
 });
 
 afterAll(async () => {
-  await survivor.command({ query: `DROP DATABASE IF EXISTS ${ctx.db} ON CLUSTER ${CLUSTER}` });
+  await dropDatabase(survivor, ctx.db);
   await survivor.close();
   await admin.deleteTopics({ topics: [ctx.curated_topic] });
   await admin.disconnect();
@@ -48,10 +49,10 @@ const dedupedCount = async (client: ClickHouseClient): Promise<number> => {
   return Number(rows[0].n);
 };
 
-test('a server killed during ingestion comes back and its shard converges to exact totals', async () => {
-  await eventually('every ClickHouse server in the ingest group', async () => {
+test('servers killed during ingestion come back and every shard converges to exact totals', async () => {
+  await eventually('every ClickHouse ingest server in the ingest group', async () => {
     const { groups } = await admin.describeGroups([ctx.ingest_group]);
-    return groups[0]?.state === 'Stable' && groups[0].members.length === stack.layout.clickhouse.length ? true : undefined;
+    return groups[0]?.state === 'Stable' && groups[0].members.length === ingestServers(stack.layout).length ? true : undefined;
   }, 60000);
   const start = BigInt(Date.parse('2026-11-26T12:00:00Z')) * 1_000_000n;
   const events = createTraffic({ seed: 21, start, rate: 100 }).takeUntil(start + 240n * 1_000_000_000n);
@@ -63,18 +64,22 @@ test('a server killed during ingestion comes back and its shard converges to exa
     }
   };
 
-  // The last server: in the cluster a second replica, on the single topology the only server.
-  const victim = clickhouseProcesses(stack.layout).at(-1)!;
+  // In the cluster a shard's second replica and an ingest server (its on-disk queue must still be
+  // sent, its uncommitted blocks go to the other one); on the single topology the only server.
+  const victimNames = new Set([stack.layout.clickhouse.at(-1)!.name, ingestServers(stack.layout).at(-1)!.name]);
+  const victims = clickhouseProcesses(stack.layout).filter((p) => victimNames.has(p.name));
   const half = Math.floor(events.length / 2);
   try {
     await send(events.slice(0, half));
-    process.kill(runningPid(victim)!, 'SIGKILL');
+    for (const victim of victims) process.kill(runningPid(victim)!, 'SIGKILL');
     await send(events.slice(half));
   } finally {
     await producer.disconnect();
   }
-  await startProcess(victim);
-  await waitHealthy(victim, stack.layout.config.startTimeoutMs);
+  for (const victim of victims) {
+    await startProcess(victim);
+    await waitHealthy(victim, stack.layout.config.startTimeoutMs);
+  }
 
   const nodes = stack.layout.clickhouse;
   const perNode = await eventually('every replica to hold every row', async () => {

@@ -3,7 +3,7 @@ import pino from 'pino';
 import { curate, curatedRow } from '../schemas/curated-event';
 import { sampleEvent } from '../schemas/event-fixtures';
 import { scratchDatabase, testStack, type TestStack } from '../test/stack-env';
-import { CLUSTER } from './migrate';
+import { dropDatabase } from './migrate';
 import { applyRetention } from './retention';
 import { createClickHouse } from '../lib/clickhouse';
 
@@ -20,7 +20,7 @@ beforeAll(async () => {
   db = await scratchDatabase(ch, stack, 'it_retention');
 });
 afterAll(async () => {
-  await ch.command({ query: `DROP DATABASE IF EXISTS ${db} ON CLUSTER ${CLUSTER}` });
+  await dropDatabase(ch, db);
   await ch.close();
 });
 

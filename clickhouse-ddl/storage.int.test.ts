@@ -7,8 +7,9 @@ import { sampleEvent } from '../schemas/event-fixtures';
 import { createTraffic } from '../producers/simulator/model';
 import { ensureTopic } from '../lib/topics';
 import { eventually, testStack, uniqueName, type TestStack } from '../test/stack-env';
-import { appliedVersions, CLUSTER, loadMigrations, migrate, type MigrationContext } from './migrate';
+import { appliedVersions, dropDatabase, loadMigrations, migrate, type MigrationContext } from './migrate';
 import { createClickHouse } from '../lib/clickhouse';
+import { ingestServers } from '../stack/layout';
 
 /**
  * The storage path from the curated topic on: migrations, the Kafka engine, the sharded and
@@ -36,7 +37,7 @@ beforeAll(async () => {
 });
 
 afterAll(async () => {
-  await ch.command({ query: `DROP DATABASE IF EXISTS ${ctx.db} ON CLUSTER ${CLUSTER}` });
+  await dropDatabase(ch, ctx.db);
   await ch.close();
   await admin.deleteTopics({ topics: [ctx.curated_topic] });
   await admin.disconnect();
@@ -47,10 +48,23 @@ test('migrations apply once, in order, on every server, and re-running applies n
   expect(first.applied).toEqual(loadMigrations(ctx).map((m) => m.version));
   const second = await migrate(ch, ctx, log);
   expect(second).toEqual({ applied: [], alreadyApplied: first.applied });
-  for (const url of stack.status.components.clickhouse.http) {
+  const tablesOn = async (url: string) => {
     const node = createClickHouse(url);
     const tables = await rows<{ name: string }>(node, `SELECT name FROM system.tables WHERE database = '${ctx.db}' ORDER BY name`);
-    expect(tables.map((t) => t.name)).toEqual(expect.arrayContaining(['upload_events', 'upload_events_local', 'upload_rollup_1m', 'upload_rollup_1h', 'curated_events_queue']));
+    await node.close();
+    return tables.map((t) => t.name);
+  };
+  // Only the ingest servers consume the curated topic; only the shard servers hold rows.
+  const { http, ingestHttp } = stack.status.components.clickhouse;
+  for (const url of new Set([...http, ...ingestHttp])) {
+    const [shard, ingest] = [http.includes(url), ingestHttp.includes(url)];
+    const tables = await tablesOn(url);
+    const wanted = ['upload_events', ...(shard ? ['upload_events_local', 'upload_rollup_1m', 'upload_rollup_1h'] : []), ...(ingest ? ['curated_events_queue', 'curated_events_mv'] : [])];
+    const misplaced = [...(shard ? [] : ['upload_events_local']), ...(ingest ? [] : ['curated_events_queue', 'curated_events_mv'])];
+    expect({ url, missing: wanted.filter((t) => !tables.includes(t)), misplaced: misplaced.filter((t) => tables.includes(t)) }).toEqual({ url, missing: [], misplaced: [] });
+  }
+  for (const url of http) {
+    const node = createClickHouse(url);
     expect(await eventually(`migrations recorded on ${url}`, async () => {
       const versions = await appliedVersions(node, ctx.db);
       return versions.length === first.applied.length ? versions : undefined;
@@ -65,9 +79,9 @@ test('curated rows become exact, queryable history through the Kafka engine', as
   const events = [...traffic.takeUntil(start + 150n * 1_000_000_000n), sampleEvent({ attempt_id: 'precision', ts: 1764212345123456789n, up_ts: 1764212345000000000n })];
   // ClickHouse 18.16's Kafka engine is at-least-once across rebalances: produce only once every
   // server has joined the ingest group, so this test measures ingestion, not redelivery.
-  await eventually('every ClickHouse server in the ingest group', async () => {
+  await eventually('every ClickHouse ingest server in the ingest group', async () => {
     const { groups } = await admin.describeGroups([ctx.ingest_group]);
-    return groups[0]?.state === 'Stable' && groups[0].members.length === stack.layout.clickhouse.length ? true : undefined;
+    return groups[0]?.state === 'Stable' && groups[0].members.length === ingestServers(stack.layout).length ? true : undefined;
   }, 60000);
   const producer = kafka.producer({ createPartitioner: Partitioners.DefaultPartitioner });
   await producer.connect();

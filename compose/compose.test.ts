@@ -58,9 +58,10 @@ function filesUnder(dir: string): string[] {
 
 const kafka = ['kafka-1', 'kafka-2', 'kafka-3'];
 const clickhouse = [1, 2, 3, 4].map((n) => `clickhouse-${n}`);
+const clickhouseIngest = [1, 2].map((n) => `clickhouse-ingest-${n}`);
 
 test('defines the whole system', () => {
-  const expected = [...kafka, 'zookeeper-1', 'zookeeper-2', 'zookeeper-3', ...clickhouse, 'schema-registry', 'prometheus', 'alertmanager', 'grafana'];
+  const expected = [...kafka, 'zookeeper-1', 'zookeeper-2', 'zookeeper-3', ...clickhouse, ...clickhouseIngest, 'schema-registry', 'prometheus', 'alertmanager', 'grafana'];
   expect(Object.keys(compose.services).sort()).toEqual(expect.arrayContaining(expected.sort()));
   expect(compose).not.toHaveProperty('version');
 });
@@ -88,12 +89,11 @@ test('the shared config files are mounted, not copied', () => {
   expect(mounted('prometheus')).toContainEqual({ source: '../alerting/prometheus.yml', target: '/etc/prometheus/prometheus.yml' });
   expect(mounted('prometheus')).toContainEqual({ source: '../alerting/rules', target: '/etc/prometheus/rules' });
   expect(mounted('alertmanager')).toContainEqual({ source: '../alerting/alertmanager.yml', target: '/etc/alertmanager/alertmanager.yml' });
-  clickhouse.forEach((name, i) => {
+  const ownFile = [...clickhouse.map((name, i) => [name, `node-${i + 1}.xml`]), ...clickhouseIngest.map((name, i) => [name, `ingest-${i + 1}.xml`])];
+  for (const [name, file] of ownFile) {
     const configs = mounted(name).filter((m) => m.target.startsWith('/etc/clickhouse-server/config.d/'));
-    expect(configs.map((m) => m.source).sort()).toEqual(
-      ['common.xml', 'topology-cluster.xml', `node-${i + 1}.xml`].map((f) => `../server-config/clickhouse/${f}`).sort(),
-    );
-  });
+    expect(configs.map((m) => m.source).sort()).toEqual(['common.xml', 'topology-cluster.xml', file].map((f) => `../server-config/clickhouse/${f}`).sort());
+  }
 
   const copies = filesUnder(COMPOSE_DIR)
     .map((f) => path.relative(COMPOSE_DIR, f))

@@ -1,7 +1,7 @@
 import type { ClickHouseClient } from '@clickhouse/client';
 import { Partitioners, type Producer } from 'kafkajs';
 import pino from 'pino';
-import { CLUSTER } from '../clickhouse-ddl/migrate';
+import { dropDatabase } from '../clickhouse-ddl/migrate';
 import { chartRows, insertChartRows } from '../consumers/anomaly/chart-outputs';
 import type { ClosedWindow } from '../consumers/anomaly/global-monitor';
 import { runInMemory } from '../consumers/anomaly/in-memory-run';
@@ -113,7 +113,7 @@ afterAll(async () => {
     (err: unknown) => (err instanceof Error ? err : new Error(String(err))),
   );
   await producer?.disconnect();
-  if (db) await ch.command({ query: `DROP DATABASE IF EXISTS ${db} ON CLUSTER ${CLUSTER}` });
+  if (db) await dropDatabase(ch, db);
   await Promise.all([ch?.close(), dashboardsDb?.close()]);
   if (outcome instanceof Error) throw new Error(`the live traffic through the gateway failed: ${outcome.message}`);
   expect(outcome?.events).toBeGreaterThan(0);

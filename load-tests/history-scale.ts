@@ -1,6 +1,6 @@
 import { Command } from 'commander';
 import pino from 'pino';
-import { CLUSTER, migrate } from '../clickhouse-ddl/migrate';
+import { CLUSTER, dropDatabase, migrate } from '../clickhouse-ddl/migrate';
 import { createClickHouse } from '../lib/clickhouse';
 import { querySeries, type SeriesQuery } from '../queries/series';
 import { report, runningStack } from './bench-env';
@@ -108,7 +108,7 @@ async function main(): Promise<void> {
     timings[name] = Math.round(median(ms));
   }
 
-  if (!opts.keep) await ch.command({ query: `DROP DATABASE IF EXISTS ${db} ON CLUSTER ${CLUSTER}` });
+  if (!opts.keep) await dropDatabase(ch, db);
   await ch.close();
   report('history-scale', {
     topology: status.topology,

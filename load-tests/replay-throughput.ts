@@ -5,7 +5,7 @@ import type { ClickHouseClient } from '@clickhouse/client';
 import { Command } from 'commander';
 import pino from 'pino';
 import { Registry } from 'prom-client';
-import { CLUSTER, migrate } from '../clickhouse-ddl/migrate';
+import { dropDatabase, migrate } from '../clickhouse-ddl/migrate';
 import { createClickHouse, queryRows } from '../lib/clickhouse';
 import { loadEnv, serviceConfig } from '../lib/config';
 import { createKafka } from '../lib/kafka';
@@ -115,7 +115,7 @@ async function main(): Promise<void> {
     }
     report('replay-throughput', { topology: status.topology, rawToStorage: storage, rollupRebuildOneDay: day, loadAverage: os.loadavg().map((l) => +l.toFixed(1)) });
   } finally {
-    await ch.command({ query: `DROP DATABASE IF EXISTS ${id} ON CLUSTER ${CLUSTER}` });
+    await dropDatabase(ch, id);
     await ch.close();
     await admin.deleteTopics({ topics: [config.topics.uploadEvents, config.topics.curated] }).catch(() => undefined);
     await admin.disconnect();

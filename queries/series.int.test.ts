@@ -3,7 +3,7 @@ import type { AddressInfo } from 'node:net';
 import { type ClickHouseClient } from '@clickhouse/client';
 import pino from 'pino';
 import { Registry } from 'prom-client';
-import { CLUSTER } from '../clickhouse-ddl/migrate';
+import { dropDatabase } from '../clickhouse-ddl/migrate';
 import { curate, curatedRow } from '../schemas/curated-event';
 import type { UploadEvent } from '../schemas/upload-event';
 import { createTraffic } from '../producers/simulator/model';
@@ -42,7 +42,7 @@ beforeAll(async () => {
 
 afterAll(async () => {
   await new Promise<void>((resolve) => server.close(() => resolve()));
-  await ch.command({ query: `DROP DATABASE IF EXISTS ${db} ON CLUSTER ${CLUSTER}` });
+  await dropDatabase(ch, db);
   await ch.close();
 });
 

@@ -27,7 +27,7 @@ function printStatus(status: StackStatus, json: boolean): void {
     for (const i of c.instances) {
       const state = i.pid === null ? 'stopped' : i.healthy ? 'healthy' : 'UNHEALTHY';
       const endpoints = Object.entries(i.endpoints).map(([k, v]) => `${k}=${v}`).join(' ');
-      process.stdout.write(`  ${component.padEnd(15)} ${i.name.padEnd(16)} ${state.padEnd(10)} pid=${String(i.pid ?? '-').padEnd(8)} ${endpoints}\n`);
+      process.stdout.write(`  ${component.padEnd(15)} ${i.name.padEnd(19)} ${state.padEnd(10)} pid=${String(i.pid ?? '-').padEnd(8)} ${endpoints}\n`);
     }
   }
 }

@@ -1,5 +1,5 @@
 import { loadEnv, stackConfig } from '../lib/config';
-import { allPorts, bootstrapServers, layoutFor, portOverrides } from './layout';
+import { allPorts, bootstrapServers, ingestServers, layoutFor, portOverrides } from './layout';
 import { renderPorts } from './render';
 
 const layout = (env: Record<string, string>, topology: 'single' | 'cluster') => layoutFor(stackConfig(loadEnv(env), { topology }));
@@ -7,11 +7,12 @@ const layout = (env: Record<string, string>, topology: 'single' | 'cluster') => 
 test('single topology: one of each on the documented ports', () => {
   const l = layout({}, 'single');
   expect(bootstrapServers(l)).toBe('127.0.0.1:9092');
-  expect(l.clickhouse).toEqual([{ id: 1, name: 'clickhouse-1', shard: 1, replica: 1, httpPort: 8123, tcpPort: 9000, interserverPort: 9009 }]);
+  expect(l.clickhouse).toEqual([{ id: 1, name: 'clickhouse-1', configFile: 'node-1.xml', shard: 1, replica: 1, httpPort: 8123, tcpPort: 9000, interserverPort: 9009 }]);
+  expect(ingestServers(l)).toEqual(l.clickhouse);
   expect(l.zookeeper.map((z) => z.port)).toEqual([2181]);
 });
 
-test('cluster topology: 3 brokers, 2 shards x 2 replicas, 3 ZooKeeper nodes, no port used twice', () => {
+test('cluster topology: 3 brokers, 2 shards x 2 replicas, 2 ingest servers, 3 ZooKeeper nodes, no port used twice', () => {
   const l = layout({}, 'cluster');
   expect(bootstrapServers(l)).toBe('127.0.0.1:9092,127.0.0.1:9192,127.0.0.1:9292');
   expect(l.clickhouse.map((c) => [c.shard, c.replica, c.httpPort, c.tcpPort])).toEqual([
@@ -19,6 +20,10 @@ test('cluster topology: 3 brokers, 2 shards x 2 replicas, 3 ZooKeeper nodes, no 
     [1, 2, 8124, 9001],
     [2, 1, 8125, 9002],
     [2, 2, 8126, 9003],
+  ]);
+  expect(ingestServers(l).map((c) => [c.name, c.configFile, c.httpPort, c.tcpPort, c.interserverPort])).toEqual([
+    ['clickhouse-ingest-1', 'ingest-1.xml', 8127, 9004, 9013],
+    ['clickhouse-ingest-2', 'ingest-2.xml', 8128, 9005, 9014],
   ]);
   const ports = allPorts(l);
   expect(new Set(ports).size).toBe(ports.length);

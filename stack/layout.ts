@@ -5,22 +5,29 @@ import { loadEnv, stackConfig, type StackConfig, type TopologyName } from '../li
 
 export interface KafkaBroker { id: number; name: string; port: number; controllerPort: number }
 export interface ZkNode { id: number; name: string; port: number; peerPort: number; electionPort: number }
-export interface ClickHouseNode {
+export interface ClickHouseServer {
   id: number;
   name: string;
-  shard: number;
-  replica: number;
+  /** Its file in server-config/clickhouse/: ports and macros. */
+  configFile: string;
   httpPort: number;
   tcpPort: number;
   interserverPort: number;
 }
+export interface ClickHouseNode extends ClickHouseServer { shard: number; replica: number }
 
 export interface StackLayout {
   config: StackConfig;
   topology: TopologyName;
   kafka: KafkaBroker[];
   zookeeper: ZkNode[];
+  /** Servers holding shards. */
   clickhouse: ClickHouseNode[];
+  /**
+   * Cluster topology only: servers that hold no shard and only run the Kafka engine, so every row
+   * they ingest goes through the Distributed table's on-disk queue (see ingestServers).
+   */
+  clickhouseIngest: ClickHouseServer[];
   registry: { name: string; port: number };
   prometheus: { name: string; port: number };
   alertmanager: { name: string; port: number };
@@ -31,15 +38,21 @@ export interface StackLayout {
   anomaly: { name: string; port: number };
 }
 
-const SIZES: Record<TopologyName, { kafka: number; zookeeper: number; clickhouseShards: number; replicas: number }> = {
-  single: { kafka: 1, zookeeper: 1, clickhouseShards: 1, replicas: 1 },
-  cluster: { kafka: 3, zookeeper: 3, clickhouseShards: 2, replicas: 2 },
+const SIZES: Record<TopologyName, { kafka: number; zookeeper: number; clickhouseShards: number; replicas: number; clickhouseIngest: number }> = {
+  single: { kafka: 1, zookeeper: 1, clickhouseShards: 1, replicas: 1, clickhouseIngest: 0 },
+  cluster: { kafka: 3, zookeeper: 3, clickhouseShards: 2, replicas: 2, clickhouseIngest: 2 },
 };
 
 /** Kafka brokers step by 100 so broker N's port stays readable (9092, 9192, 9292). */
 const KAFKA_PORT_STEP = 100;
 
 const range = (n: number): number[] => Array.from({ length: n }, (_, i) => i);
+
+const clickhousePorts = (config: StackConfig, i: number) => ({
+  httpPort: config.clickhouse.httpPort + i,
+  tcpPort: config.clickhouse.tcpPort + i,
+  interserverPort: config.clickhouse.interserverPort + i,
+});
 
 export function layoutFor(config: StackConfig): StackLayout {
   const size = SIZES[config.topology];
@@ -61,13 +74,19 @@ export function layoutFor(config: StackConfig): StackLayout {
       electionPort: config.zookeeper.electionPort + i,
     })),
     clickhouse: range(chNodes).map((i) => ({
+      ...clickhousePorts(config, i),
       id: i + 1,
       name: `clickhouse-${i + 1}`,
+      configFile: `node-${i + 1}.xml`,
       shard: Math.floor(i / size.replicas) + 1,
       replica: (i % size.replicas) + 1,
-      httpPort: config.clickhouse.httpPort + i,
-      tcpPort: config.clickhouse.tcpPort + i,
-      interserverPort: config.clickhouse.interserverPort + i,
+    })),
+    // Their ports follow the shard servers' (9004 and 9005 after 9000-9003).
+    clickhouseIngest: range(size.clickhouseIngest).map((i) => ({
+      ...clickhousePorts(config, chNodes + i),
+      id: i + 1,
+      name: `clickhouse-ingest-${i + 1}`,
+      configFile: `ingest-${i + 1}.xml`,
     })),
     registry: { name: 'schema-registry', port: config.schemaRegistry.port },
     prometheus: { name: 'prometheus', port: config.prometheus.port },
@@ -84,7 +103,7 @@ export function allPorts(layout: StackLayout): number[] {
   return [
     ...layout.kafka.flatMap((b) => [b.port, b.controllerPort]),
     ...layout.zookeeper.flatMap((z) => [z.port, z.peerPort, z.electionPort]),
-    ...layout.clickhouse.flatMap((c) => [c.httpPort, c.tcpPort, c.interserverPort]),
+    ...[...layout.clickhouse, ...layout.clickhouseIngest].flatMap((c) => [c.httpPort, c.tcpPort, c.interserverPort]),
     layout.registry.port,
     layout.prometheus.port,
     layout.alertmanager.port,
@@ -110,6 +129,13 @@ export function portOverrides(layout: StackLayout): Map<number, number> {
   });
   return map;
 }
+
+/**
+ * The servers whose Kafka engine consumes the curated topic (cluster ingest_cluster in
+ * topology-*.xml): the dedicated ingest servers, or the one server of the single topology.
+ */
+export const ingestServers = (layout: StackLayout): ClickHouseServer[] =>
+  layout.clickhouseIngest.length > 0 ? layout.clickhouseIngest : layout.clickhouse;
 
 export const bootstrapServers = (layout: StackLayout): string =>
   layout.kafka.map((b) => `127.0.0.1:${b.port}`).join(',');

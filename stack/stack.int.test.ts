@@ -27,7 +27,7 @@ test('every component answers its health probe', () => {
     .filter((i) => !i.healthy || i.pid === null)
     .map((i) => i.name);
   expect(unhealthy).toEqual([]);
-  const expected = stack.layout.topology === 'cluster' ? { kafka: 3, clickhouse: 4, zookeeper: 3 } : { kafka: 1, clickhouse: 1, zookeeper: 1 };
+  const expected = stack.layout.topology === 'cluster' ? { kafka: 3, clickhouse: 6, zookeeper: 3 } : { kafka: 1, clickhouse: 1, zookeeper: 1 };
   expect({
     kafka: stack.status.components.kafka.instances.length,
     clickhouse: stack.status.components.clickhouse.instances.length,

@@ -12,7 +12,7 @@ import { registryProcesses, registryUrl } from './components/registry';
 import { anomalyProcesses, apiProcesses, apiUrl, curateProcesses, gatewayProcesses, gatewayUrl, livePageUrl, maintenanceProcesses } from './components/services';
 import { zookeeperProcesses } from './components/zookeeper';
 import { installStack } from './install';
-import { bootstrapServers, layoutFor, zookeeperConnect, type StackLayout } from './layout';
+import { bootstrapServers, ingestServers, layoutFor, zookeeperConnect, type StackLayout } from './layout';
 import { isHealthy, runningPid, StackError, startProcess, stopProcess, waitHealthy, type ProcessSpec } from './processes';
 
 /** Brings the whole local stack up, reports on it and takes it down. */
@@ -105,7 +105,8 @@ export interface StackStatus {
   components: {
     kafka: ComponentStatus & { bootstrap: string };
     schemaRegistry: ComponentStatus & { url: string };
-    clickhouse: ComponentStatus & { http: string[]; native: string[]; cluster: string };
+    /** http and native: the shard servers, where queries go; ingestHttp: the servers consuming the curated topic. */
+    clickhouse: ComponentStatus & { http: string[]; native: string[]; ingestHttp: string[]; cluster: string };
     zookeeper: ComponentStatus & { connect: string };
     prometheus: ComponentStatus & { url: string };
     alertmanager: ComponentStatus & { url: string };
@@ -144,6 +145,7 @@ export async function stackStatus(config: StackConfig): Promise<StackStatus> {
       clickhouse: {
         http: layout.clickhouse.map((c) => `http://127.0.0.1:${c.httpPort}`),
         native: layout.clickhouse.map((c) => `127.0.0.1:${c.tcpPort}`),
+        ingestHttp: ingestServers(layout).map((c) => `http://127.0.0.1:${c.httpPort}`),
         cluster: CLICKHOUSE_CLUSTER,
         ...of('clickhouse'),
       },

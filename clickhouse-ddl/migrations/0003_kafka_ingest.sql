@@ -1,6 +1,6 @@
--- Ingest: every server consumes the curated topic in one consumer group (clickhouse-ingest by
--- default; partitions spread over the servers) and its materialized view inserts through
--- upload_events, which routes each row to its shard. The {{...}} placeholders are filled in by
+-- Ingest (0006 moves it to the ingest servers): every server consumes the curated topic in one
+-- consumer group (clickhouse-ingest by default; partitions spread over the servers) and its
+-- materialized view inserts through upload_events, which routes each row to its shard. The {{...}} placeholders are filled in by
 -- the migration runner (clickhouse-ddl/migrate.ts).
 
 -- Same columns as the raw table: the curated rows are its rows.

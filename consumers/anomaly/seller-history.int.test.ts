@@ -1,5 +1,5 @@
 import type { ClickHouseClient } from '@clickhouse/client';
-import { CLUSTER } from '../../clickhouse-ddl/migrate';
+import { dropDatabase } from '../../clickhouse-ddl/migrate';
 import { createClickHouse } from '../../lib/clickhouse';
 import { createTraffic } from '../../producers/simulator/model';
 import { curate, curatedRow } from '../../schemas/curated-event';
@@ -22,7 +22,7 @@ beforeAll(async () => {
 });
 
 afterAll(async () => {
-  await ch.command({ query: `DROP DATABASE IF EXISTS ${db} ON CLUSTER ${CLUSTER}` });
+  await dropDatabase(ch, db);
   await ch.close();
 });
 

@@ -2,7 +2,7 @@ import { type ClickHouseClient } from '@clickhouse/client';
 import type { Admin, Kafka } from 'kafkajs';
 import pino from 'pino';
 import { Registry } from 'prom-client';
-import { CLUSTER } from '../../clickhouse-ddl/migrate';
+import { CLUSTER, dropDatabase } from '../../clickhouse-ddl/migrate';
 import { createClickHouse } from '../../lib/clickhouse';
 import { createKafka } from '../../lib/kafka';
 import { ensureTopic } from '../../lib/topics';
@@ -37,7 +37,7 @@ beforeAll(async () => {
 });
 
 afterAll(async () => {
-  await ch.command({ query: `DROP DATABASE IF EXISTS ${db} ON CLUSTER ${CLUSTER}` });
+  await dropDatabase(ch, db);
   await ch.close();
   await admin.disconnect();
 });

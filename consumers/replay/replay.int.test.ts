@@ -7,7 +7,7 @@ import type { ClickHouseClient } from '@clickhouse/client';
 import type { Admin, Kafka } from 'kafkajs';
 import pino from 'pino';
 import { Registry } from 'prom-client';
-import { CLUSTER, migrate } from '../../clickhouse-ddl/migrate';
+import { dropDatabase, migrate } from '../../clickhouse-ddl/migrate';
 import { createClickHouse, queryRows } from '../../lib/clickhouse';
 import { loadEnv, REPO_ROOT, serviceConfig, type ServiceConfig } from '../../lib/config';
 import { createKafka } from '../../lib/kafka';
@@ -106,7 +106,7 @@ beforeAll(async () => {
 });
 
 afterAll(async () => {
-  await ch?.command({ query: `DROP DATABASE IF EXISTS ${db} ON CLUSTER ${CLUSTER}` });
+  if (ch) await dropDatabase(ch, db);
   await ch?.close();
   await admin?.deleteTopics({ topics }).catch(() => undefined);
   await admin?.disconnect();

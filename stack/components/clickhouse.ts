@@ -7,7 +7,7 @@ import { httpOk } from '../probes';
 import { renderSharedFile } from '../render';
 
 /**
- * ClickHouse servers from Debian's `clickhouse-server` package. Each gets the packaged
+ * ClickHouse servers (shard replicas and, in the cluster topology, ingest servers) from Debian's `clickhouse-server` package. Each gets the packaged
  * config.xml and users.xml plus the shared files in server-config/clickhouse/ (the same
  * ones compose/ mounts); only paths are local to this stack.
  */
@@ -19,7 +19,7 @@ export const CLICKHOUSE_CLUSTER = 'upload_pulse';
 
 export function clickhouseProcesses(layout: StackLayout): ProcessSpec[] {
   const ports = portOverrides(layout);
-  return layout.clickhouse.map((node) => {
+  return [...layout.clickhouse, ...layout.clickhouseIngest].map((node) => {
     const paths = instancePaths(layout, node.name);
     const configDir = path.join(paths.conf, 'config.d');
     const localXml = `<?xml version="1.0"?>
@@ -43,7 +43,7 @@ export function clickhouseProcesses(layout: StackLayout): ProcessSpec[] {
         fs.copyFileSync(path.join(PACKAGED, 'config.xml'), path.join(paths.conf, 'config.xml'));
         fs.copyFileSync(path.join(PACKAGED, 'users.xml'), path.join(paths.conf, 'users.xml'));
         fs.rmSync(configDir, { recursive: true, force: true });
-        for (const file of ['common.xml', `topology-${layout.topology}.xml`, `node-${node.id}.xml`]) {
+        for (const file of ['common.xml', `topology-${layout.topology}.xml`, node.configFile]) {
           renderSharedFile(path.join(SHARED, file), configDir, ports);
         }
         const usersDir = path.join(paths.conf, 'users.d');
