@@ -68,6 +68,9 @@ const envSchema = z.object({
   MAINTENANCE_PORT: port.default(9465),
   RETENTION_INTERVAL_S: z.coerce.number().int().min(1).default(3600),
   MAINTENANCE_PROBE_INTERVAL_S: z.coerce.number().positive().default(15),
+  ROLLUP_RECONCILE_INTERVAL_S: z.coerce.number().int().min(0).default(900),
+  ROLLUP_RECONCILE_LOOKBACK_H: z.coerce.number().int().min(1).default(6),
+  ROLLUP_RECONCILE_SETTLE_S: z.coerce.number().int().min(0).default(300),
   REPLAY_STATE_DIR: z.string().min(1).optional(),
   REPLAY_INSERT_ROWS: z.coerce.number().int().min(1).default(50_000),
   REPLAY_FETCH_BYTES: z.coerce.number().int().min(1024).default(1_048_576),
@@ -188,7 +191,8 @@ export interface ServiceConfig {
   gateway: { port: number; bodyLimitBytes: number; retryAfterS: number; transactionalId: string | undefined };
   /** livePollMs: how often each live-page stream asks ClickHouse for new windows; liveMaxStreams: open streams at once. */
   api: { port: number; livePollMs: number; liveMaxStreams: number };
-  maintenance: { port: number; retentionIntervalMs: number; probeIntervalMs: number };
+  /** reconcile: comparing recent hours of the rollups with the raw table (intervalMs 0: never). */
+  maintenance: { port: number; retentionIntervalMs: number; probeIntervalMs: number; reconcile: { intervalMs: number; lookbackHours: number; settleMs: number } };
   anomaly: AnomalyConfig;
   replay: ReplayConfig;
 }
@@ -265,7 +269,12 @@ export function serviceConfig(env: Env = loadEnv()): ServiceConfig {
     },
     host: env.SERVICE_HOST,
     api: { port: env.API_PORT, livePollMs: env.API_LIVE_POLL_MS, liveMaxStreams: env.API_LIVE_MAX_STREAMS },
-    maintenance: { port: env.MAINTENANCE_PORT, retentionIntervalMs: env.RETENTION_INTERVAL_S * 1000, probeIntervalMs: env.MAINTENANCE_PROBE_INTERVAL_S * 1000 },
+    maintenance: {
+      port: env.MAINTENANCE_PORT,
+      retentionIntervalMs: env.RETENTION_INTERVAL_S * 1000,
+      probeIntervalMs: env.MAINTENANCE_PROBE_INTERVAL_S * 1000,
+      reconcile: { intervalMs: env.ROLLUP_RECONCILE_INTERVAL_S * 1000, lookbackHours: env.ROLLUP_RECONCILE_LOOKBACK_H, settleMs: env.ROLLUP_RECONCILE_SETTLE_S * 1000 },
+    },
     anomaly: {
       group: env.ANOMALY_GROUP,
       partialsTopic: env.ANOMALY_PARTIALS_TOPIC,

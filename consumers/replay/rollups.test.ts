@@ -1,4 +1,4 @@
-import { clearStrategy, parseView, rebuildQuery, sellerChunks, type RollupView } from './rollups';
+import { clearStrategy, hourScope, monthScope, parseView, rebuildQuery, sellerChunks, type RollupView } from './rollups';
 
 /** Rebuilding a view from its own definition on the server (as ClickHouse 18.16 prints it). */
 
@@ -22,14 +22,21 @@ test('month-partitioned targets drop partitions; others delete the month on thei
 const view = (tail: string): RollupView => ({ view: 'v', target: 'upload_rollup_1h_local', distributed: 'upload_rollup_1h', columns: ['minute', 'seller_id', 'events'], select: 'SELECT toStartOfHour(event_minute) AS minute, seller_id, countState() AS events', tail, clear: { by: 'delete', column: 'minute' } });
 
 test('the rebuild reads upload_events FINAL for one month and seller range, and inserts the target columns in order', () => {
-  expect(rebuildQuery('db', view('GROUP BY minute, seller_id'), '202611', { from: 5n, to: 18446744073709551615n })).toBe(
+  expect(rebuildQuery('db', view('GROUP BY minute, seller_id'), monthScope('202611', { from: 5n, to: 18446744073709551615n }))).toBe(
     'INSERT INTO db.upload_rollup_1h SELECT minute, seller_id, events FROM (SELECT toStartOfHour(event_minute) AS minute, seller_id, countState() AS events FROM db.upload_events FINAL ' +
       "WHERE event_date >= toDate('2026-11-01') AND event_date < addMonths(toDate('2026-11-01'), 1) AND seller_id >= 5 AND seller_id <= 18446744073709551615 GROUP BY minute, seller_id)",
   );
   // A view's own condition is kept, in parentheses, whatever its operators.
-  expect(rebuildQuery('db', view("WHERE origin = 'ui' OR is_created = 1 GROUP BY minute, seller_id"), '202612', { from: 1n, to: 2n })).toContain(
+  expect(rebuildQuery('db', view("WHERE origin = 'ui' OR is_created = 1 GROUP BY minute, seller_id"), monthScope('202612', { from: 1n, to: 2n }))).toContain(
     "WHERE (event_date >= toDate('2026-12-01') AND event_date < addMonths(toDate('2026-12-01'), 1) AND seller_id >= 1 AND seller_id <= 2) AND (origin = 'ui' OR is_created = 1) GROUP BY minute, seller_id)",
   );
+});
+
+test('an hour is scoped by its date and its event times, and only an hour start is taken', () => {
+  const h = Date.parse('2026-11-29T07:00:00Z') / 1000;
+  expect(hourScope(h)).toBe(`event_date = toDate(toDateTime(${h})) AND event_time >= toDateTime(${h}) AND event_time < toDateTime(${h + 3600})`);
+  expect(() => hourScope(h + 60)).toThrow(/not the epoch second of an hour's start/);
+  expect(() => hourScope(Number.NaN)).toThrow(/not the epoch second/);
 });
 
 test('sellers are grouped into ranges of at most the chunk size, a big seller alone', () => {

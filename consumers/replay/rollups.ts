@@ -65,9 +65,24 @@ export function clearStrategy(target: string, partitionKey: string): ClearStrate
 const monthStart = (m: Month): string => `toDate('${m.slice(0, 4)}-${m.slice(4)}-01')`;
 const inMonth = (m: Month): string => `event_date >= ${monthStart(m)} AND event_date < addMonths(${monthStart(m)}, 1)`;
 
-/** The view's SELECT over `upload_events FINAL`, limited to one month and a seller range, as an INSERT into the target's Distributed table. */
-export function rebuildQuery(db: string, v: RollupView, month: Month, sellers: { from: bigint; to: bigint }): string {
-  const scope = `${inMonth(month)} AND seller_id >= ${uint64(sellers.from)} AND seller_id <= ${uint64(sellers.to)}`;
+/** Raw rows of one month and a seller range. */
+export const monthScope = (m: Month, sellers: { from: bigint; to: bigint }): string =>
+  `${inMonth(m)} AND seller_id >= ${uint64(sellers.from)} AND seller_id <= ${uint64(sellers.to)}`;
+
+const HOUR_S = 3600;
+const hourStart = (hour: number): string => {
+  if (!Number.isInteger(hour) || hour < 0 || hour % HOUR_S !== 0) throw new Error(`${hour} is not the epoch second of an hour's start`);
+  return `toDateTime(${hour})`;
+};
+/** Raw rows of one hour, given as the epoch second of its start (event_date first: it prunes partitions). */
+export const hourScope = (hour: number): string =>
+  `event_date = toDate(${hourStart(hour)}) AND event_time >= ${hourStart(hour)} AND event_time < ${hourStart(hour + HOUR_S)}`;
+
+/** Re-inserted rows equal to earlier blocks (the same rebuild run twice) must not be dropped as retries. */
+const REBUILD_INSERT_SETTINGS = { insert_distributed_sync: 1, insert_deduplicate: 0 } as const;
+
+/** The view's SELECT over `upload_events FINAL`, limited to `scope` (monthScope, hourScope), as an INSERT into the target's Distributed table. */
+export function rebuildQuery(db: string, v: RollupView, scope: string): string {
   const where = /^WHERE\s/i.exec(v.tail);
   let tail: string;
   if (where) {
@@ -153,13 +168,27 @@ export async function rebuildRollups(o: { ch: ClickHouseClient; db: string; view
       const chunks = sellerChunks(counts.map((c) => ({ seller: BigInt(c.seller), rows: Number(c.n) })), o.chunkRows);
       for (const [i, chunk] of chunks.entries()) {
         if (o.signal.aborted) return false;
-        // insert_deduplicate 0: a block equal to one inserted before (the same rebuild run twice) would
-        // otherwise be dropped as a retry by ReplicatedMergeTree, after the mutation removed the first.
-        await ch.command({ query: rebuildQuery(db, v, month, chunk), clickhouse_settings: { insert_distributed_sync: 1, insert_deduplicate: 0 } });
+        await ch.command({ query: rebuildQuery(db, v, monthScope(month, chunk)), clickhouse_settings: REBUILD_INSERT_SETTINGS });
         o.onChunk?.({ view: v.view, month, chunk: i + 1, chunks: chunks.length });
       }
       o.log.info({ view: v.view, month, chunks: chunks.length, rows: counts.reduce((n, c) => n + Number(c.n), 0) }, 'rollup month rebuilt');
     }
   }
   return true;
+}
+
+/**
+ * Clears and re-inserts whole hours (epoch seconds of their start) of every view: one DELETE
+ * mutation per view (it rewrites the parts holding those hours), then one insert per hour and view.
+ * For repairs of a few recent hours (consumers/maintenance/rollup-reconcile.ts), not for backfills.
+ */
+export async function rebuildHours(o: { ch: ClickHouseClient; db: string; views: RollupView[]; hours: number[]; log: pino.Logger }): Promise<void> {
+  const hours = [...new Set(o.hours)].sort((a, b) => a - b);
+  if (hours.length === 0) return;
+  for (const v of o.views) {
+    const col = identifier(v.clear.column);
+    await deleteWhere(o.ch, o.db, v.target, hours.map((h) => `(${col} >= ${hourStart(h)} AND ${col} < ${hourStart(h + HOUR_S)})`).join(' OR '), MUTATION_TIMEOUT_MS);
+    for (const h of hours) await o.ch.command({ query: rebuildQuery(o.db, v, hourScope(h)), clickhouse_settings: REBUILD_INSERT_SETTINGS });
+    o.log.info({ view: v.view, hours: hours.map((h) => new Date(h * 1000).toISOString()) }, 'rollup hours rebuilt');
+  }
 }

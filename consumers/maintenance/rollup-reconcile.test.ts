@@ -1,0 +1,14 @@
+import { countedViews, reconcileWindow } from './rollup-reconcile';
+import type { RollupView } from '../replay/rollups';
+
+test('the window holds the closed hours that ended at least the settle time ago', () => {
+  const at = (iso: string) => new Date(iso);
+  const h = (iso: string) => Date.parse(iso) / 1000;
+  expect(reconcileWindow(at('2026-11-29T12:04:59Z'), 6, 300_000)).toEqual({ from: h('2026-11-29T05:00:00Z'), to: h('2026-11-29T11:00:00Z') });
+  expect(reconcileWindow(at('2026-11-29T12:05:00Z'), 6, 300_000)).toEqual({ from: h('2026-11-29T06:00:00Z'), to: h('2026-11-29T12:00:00Z') });
+});
+
+test('only rollups with an events count are compared', () => {
+  const view = (name: string, columns: string[]): RollupView => ({ view: name, target: `${name}_local`, distributed: name, columns, select: '', tail: '', clear: { by: 'delete', column: 'minute' } });
+  expect(countedViews([view('a', ['minute', 'events']), view('b', ['minute', 'bytes'])]).map((v) => v.view)).toEqual(['a']);
+});
