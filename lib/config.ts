@@ -41,8 +41,8 @@ const envSchema = z.object({
   CURATE_DEDUP_WINDOW_S: z.coerce.number().int().min(0).default(3600),
   CURATE_DEDUP_MAX_KEYS: z.coerce.number().int().min(1).default(1_000_000),
   CURATE_METRICS_PORT: port.default(9464),
-  LIVE_FETCH_MIN_BYTES: z.coerce.number().int().min(1).default(65_536),
-  LIVE_FETCH_MAX_WAIT_MS: z.coerce.number().int().min(10).max(5000).default(250),
+  CURATE_FETCH_MIN_BYTES: z.coerce.number().int().min(1).default(65_536),
+  CURATE_FETCH_MAX_WAIT_MS: z.coerce.number().int().min(10).max(5000).default(250),
   CLICKHOUSE_URL: z.string().url().optional(),
   CLICKHOUSE_DB: z.string().regex(/^[A-Za-z_][A-Za-z0-9_]*$/, 'a plain identifier').default('upload_pulse'),
   CLICKHOUSE_INGEST_GROUP: z.string().min(1).default('clickhouse-ingest'),
@@ -175,15 +175,14 @@ export interface ServiceConfig {
   schemaRegistryUrl: string;
   zookeeperConnect: string;
   topics: { uploadEvents: string; curated: string; dlq: string; partitions: number; retentionMs: number };
-  /** dedupMaxKeys: the bound on each partition's dedup window, in keys (~70 bytes each). */
-  curate: { group: string; dedupWindowMs: number; dedupMaxKeys: number; metricsPort: number };
-  clickhouse: { url: string; database: string; ingestGroup: string };
   /**
-   * Fetches of curate and the anomaly worker: the broker answers once minBytes are ready or after
-   * maxWaitMs. At live rates this gathers a few hundred events per fetch instead of a handful, so
-   * curate opens far fewer transactions (each costs the broker markers and offset commits).
+   * dedupMaxKeys: the bound on each partition's dedup window, in keys (~70 bytes each).
+   * fetch: the broker answers once minBytes are ready or after maxWaitMs. At live rates a fetch then
+   * gathers a few hundred events instead of a handful, so curate opens far fewer transactions (each
+   * costs the broker markers and offset commits).
    */
-  liveFetch: { minBytes: number; maxWaitMs: number };
+  curate: { group: string; dedupWindowMs: number; dedupMaxKeys: number; metricsPort: number; fetch: { minBytes: number; maxWaitMs: number } };
+  clickhouse: { url: string; database: string; ingestGroup: string };
   producer: { maxQueuedEvents: number; maxBatch: number; lingerMs: number; compression: 'none' | 'gzip'; compressFromEvents: number; sendTimeoutMs: number };
   /** Address the project's services listen on and announce for discovery. */
   host: string;
@@ -250,8 +249,13 @@ export function serviceConfig(env: Env = loadEnv()): ServiceConfig {
       database: env.CLICKHOUSE_DB,
       ingestGroup: env.CLICKHOUSE_INGEST_GROUP,
     },
-    liveFetch: { minBytes: env.LIVE_FETCH_MIN_BYTES, maxWaitMs: env.LIVE_FETCH_MAX_WAIT_MS },
-    curate: { group: env.CURATE_GROUP, dedupWindowMs: env.CURATE_DEDUP_WINDOW_S * 1000, dedupMaxKeys: env.CURATE_DEDUP_MAX_KEYS, metricsPort: env.CURATE_METRICS_PORT },
+    curate: {
+      group: env.CURATE_GROUP,
+      dedupWindowMs: env.CURATE_DEDUP_WINDOW_S * 1000,
+      dedupMaxKeys: env.CURATE_DEDUP_MAX_KEYS,
+      metricsPort: env.CURATE_METRICS_PORT,
+      fetch: { minBytes: env.CURATE_FETCH_MIN_BYTES, maxWaitMs: env.CURATE_FETCH_MAX_WAIT_MS },
+    },
     producer: {
       maxQueuedEvents: env.PRODUCER_MAX_QUEUED_EVENTS,
       maxBatch: env.PRODUCER_MAX_BATCH,

@@ -145,10 +145,10 @@ export async function startAnomalyWorker(config: ServiceConfig, parentLog: pino.
       return owners.get(partition) as PartitionOwner;
     };
 
-    // kafkajs's default fetch sizes, with the live fetch gathering (lib/config.ts, liveFetch). 4 MiB a partition replayed 120,000-180,000 events/s instead of
+    // kafkajs's default fetch sizes. 4 MiB a partition replayed 120,000-180,000 events/s instead of
     // ~90,000, but decoding a 48 MiB fetch and its batches held the event loop for seconds on the
     // cluster topology: health probes timed out and the group session expired during a catch-up.
-    const consumer: Consumer = kafka.consumer({ groupId: a.group, sessionTimeout: SESSION_TIMEOUT_MS, heartbeatInterval: SESSION_TIMEOUT_MS / 5, rebalanceTimeout: SESSION_TIMEOUT_MS, minBytes: config.liveFetch.minBytes, maxWaitTimeInMs: config.liveFetch.maxWaitMs });
+    const consumer: Consumer = kafka.consumer({ groupId: a.group, sessionTimeout: SESSION_TIMEOUT_MS, heartbeatInterval: SESSION_TIMEOUT_MS / 5, rebalanceTimeout: SESSION_TIMEOUT_MS });
     consumer.on(consumer.events.GROUP_JOIN, ({ payload }) => {
       assigned = [...(payload.memberAssignment[raw] ?? [])].sort((x, y) => x - y);
       for (const p of [...owners.keys()]) if (!assigned.includes(p)) owners.delete(p);

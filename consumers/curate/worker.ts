@@ -233,9 +233,9 @@ export async function startCurateWorker(config: ServiceConfig, parentLog: pino.L
       groupId: group,
       sessionTimeout: SESSION_TIMEOUT_MS,
       maxBytesPerPartition: MAX_BATCH_BYTES,
-      minBytes: config.liveFetch.minBytes,
+      minBytes: config.curate.fetch.minBytes,
       // Short fetch waits also keep stopping quick: it waits for the fetch in flight.
-      maxWaitTimeInMs: config.liveFetch.maxWaitMs,
+      maxWaitTimeInMs: config.curate.fetch.maxWaitMs,
       allowAutoTopicCreation: false,
     });
     consumer.on(consumer.events.GROUP_JOIN, ({ payload }) => {
