@@ -7,9 +7,10 @@ import { httpOk } from '../probes';
 import { renderSharedFile } from '../render';
 
 /**
- * ClickHouse servers (shard replicas and, in the cluster topology, ingest servers) from Debian's `clickhouse-server` package. Each gets the packaged
- * config.xml and users.xml plus the shared files in server-config/clickhouse/ (the same
- * ones compose/ mounts); only paths are local to this stack.
+ * ClickHouse servers (shard replicas and, in the cluster topology, ingest servers) from Debian's
+ * `clickhouse-server` package. Each gets the packaged config.xml and users.xml plus the shared
+ * files in server-config/clickhouse/ (the same ones compose/ mounts); only paths are local to
+ * this stack.
  */
 
 const PACKAGED = '/etc/clickhouse-server';
