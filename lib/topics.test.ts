@@ -1,7 +1,7 @@
 import type { Admin } from 'kafkajs';
-import { ensureTopic } from './topics';
+import { ensureTopic, partitionCount } from './topics';
 
-/** ensureTopic's retry policy, with a stand-in admin client (unit test: no broker). */
+/** The retry policy of ensureTopic and partitionCount, with a stand-in admin client (unit test: no broker). */
 
 function fakeAdmin(failures: Error[]): { admin: Admin; calls: () => number } {
   let calls = 0;
@@ -14,6 +14,12 @@ function fakeAdmin(failures: Error[]): { admin: Admin; calls: () => number } {
       return true;
     },
     alterConfigs: async () => undefined,
+    fetchTopicMetadata: async () => {
+      calls += 1;
+      const err = failures.shift();
+      if (err) throw err;
+      return { topics: [{ name: 't', partitions: [{}, {}, {}, {}] }] };
+    },
   } as unknown as Admin;
   return { admin, calls: () => calls };
 }
@@ -30,4 +36,10 @@ test('a non-retriable error fails at once', async () => {
   const { admin, calls } = fakeAdmin([Object.assign(new Error('Topic authorization failed'), { retriable: false })]);
   await expect(ensureTopic(admin, { topic: 't', partitions: 1, retentionMs: 1 })).rejects.toThrow(/authorization/);
   expect(calls()).toBe(1);
+});
+
+test('the partition count of a topic just created is asked again until the broker knows it', async () => {
+  const { admin, calls } = fakeAdmin([retriable()]);
+  await expect(partitionCount(admin, 't')).resolves.toBe(4);
+  expect(calls()).toBe(2);
 });

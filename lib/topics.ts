@@ -36,6 +36,12 @@ export async function subscribeWhenKnown(consumer: Consumer, subscription: Consu
   await backOff(() => consumer.subscribe(subscription), { numOfAttempts: 10, startingDelay: 200, maxDelay: 3000, retry: retriable });
 }
 
+/** A topic's partition count, retrying while the broker asked does not know the topic yet (see subscribeWhenKnown). */
+export async function partitionCount(admin: Admin, topic: string): Promise<number> {
+  const [metadata] = (await backOff(() => admin.fetchTopicMetadata({ topics: [topic] }), { numOfAttempts: 10, startingDelay: 200, maxDelay: 3000, retry: retriable })).topics;
+  return metadata.partitions.length;
+}
+
 async function createOrAlign(admin: Admin, spec: TopicSpec): Promise<boolean> {
   const { replicationFactor, minInsync } = await replicationFor(admin);
   const configEntries = Object.entries({

@@ -10,7 +10,7 @@ import { joinLeadership, type Leadership } from '../../lib/leadership';
 import { serveMetrics } from '../../lib/metrics-server';
 import { chunkBySize } from '../../lib/request-chunks';
 import { registerService } from '../../lib/service-registry';
-import { ensureTopic, subscribeWhenKnown } from '../../lib/topics';
+import { ensureTopic, partitionCount, subscribeWhenKnown } from '../../lib/topics';
 import { createSchemaRegistry } from '../../producers/schema-registry';
 import { uploadEventsTopic } from '../../producers/topics';
 import { createEventDecoder, UndecodableError } from '../curate/decode-event';
@@ -88,8 +88,8 @@ export async function startAnomalyWorker(config: ServiceConfig, parentLog: pino.
     await ensureTopic(admin, uploadEventsTopic(config));
     await ensureTopic(admin, { topic: a.partialsTopic, partitions: 1, retentionMs: PARTIALS_RETENTION_MS });
     await ensureTopic(admin, { topic: a.anomaliesTopic, partitions: ANOMALIES_PARTITIONS, retentionMs: config.topics.retentionMs });
-    const [rawMeta] = (await admin.fetchTopicMetadata({ topics: [raw] })).topics;
-    const options = monitorOptions(a, rawMeta.partitions.length);
+    const rawPartitions = await partitionCount(admin, raw);
+    const options = monitorOptions(a, rawPartitions);
 
     const registry = createSchemaRegistry(config.schemaRegistryUrl);
     const decode = createEventDecoder((id) => registry.getSchema(id), observedFieldsType());
@@ -131,7 +131,7 @@ export async function startAnomalyWorker(config: ServiceConfig, parentLog: pino.
       }
       if (a.sellerHistory === 'none' || taken.length === 0) return;
       const started = Date.now();
-      const histories = await loadSellerHistories(clickhouse, config.clickhouse.database, taken, { windowMs: a.windowMs, partitions: rawMeta.partitions.length, trailingWindows: SELLER_TRAILING_WINDOWS, forgetAfterMs: a.forgetAfterMs });
+      const histories = await loadSellerHistories(clickhouse, config.clickhouse.database, taken, { windowMs: a.windowMs, partitions: rawPartitions, trailingWindows: SELLER_TRAILING_WINDOWS, forgetAfterMs: a.forgetAfterMs });
       for (const [partition, history] of histories) {
         const sellers = owners.get(partition)?.sellers;
         if (!sellers) continue;
@@ -280,7 +280,7 @@ export async function startAnomalyWorker(config: ServiceConfig, parentLog: pino.
     closers.push(() => new Promise<void>((resolve) => served.server.close(() => resolve())));
     const discovery = registerService({ connect: config.zookeeperConnect, service: 'anomaly-worker', host: config.host, port: served.port, log });
     closers.push(() => discovery.close());
-    log.info({ metricsPort: served.port, partitions: rawMeta.partitions.length }, 'anomaly worker started');
+    log.info({ metricsPort: served.port, partitions: rawPartitions }, 'anomaly worker started');
 
     return {
       instanceId,

@@ -1,7 +1,7 @@
 import type { Admin } from 'kafkajs';
 import type pino from 'pino';
 import type { ServiceConfig } from '../../lib/config';
-import { ensureTopic, type TopicSpec } from '../../lib/topics';
+import { ensureTopic, partitionCount, type TopicSpec } from '../../lib/topics';
 import { uploadEventsTopic } from '../../producers/topics';
 
 /** The topics the curate stage reads and writes, created or brought to spec at start. */
@@ -25,8 +25,7 @@ export async function ensureCurateTopics(admin: Admin, config: ServiceConfig, lo
   const raw = uploadEventsTopic(config);
   // The gateway creates the raw topic too; whichever starts first does, so start order does not matter.
   if (await ensureTopic(admin, raw)) log.info({ topic: raw.topic }, 'created topic');
-  const [metadata] = (await admin.fetchTopicMetadata({ topics: [raw.topic] })).topics;
-  const rawPartitions = metadata.partitions.length;
+  const rawPartitions = await partitionCount(admin, raw.topic);
   for (const spec of Object.values(curateTopicSpecs(config, rawPartitions))) {
     if (await ensureTopic(admin, spec)) log.info({ topic: spec.topic, partitions: spec.partitions }, 'created topic');
   }
