@@ -33,6 +33,15 @@ beforeAll(async () => {
     query: `INSERT INTO ${db}.upload_events FORMAT JSONEachRow\n${events.map((e) => curatedRow(curate(e))).join('\n')}`,
     clickhouse_settings: { insert_distributed_sync: 1 },
   });
+  // The insert reached one replica per shard; the other fetches the parts a moment later, and the
+  // API may read either (the first query once found half the minutes' events on the cluster).
+  for (const node of stack.layout.clickhouse) {
+    const replica = createClickHouse(`http://127.0.0.1:${node.httpPort}`);
+    for (const table of ['upload_events_local', 'upload_rollup_1m_local', 'upload_rollup_1h_local', 'upload_rollup_all_1m_local', 'upload_rollup_all_1h_local']) {
+      await replica.command({ query: `SYSTEM SYNC REPLICA ${db}.${table}` });
+    }
+    await replica.close();
+  }
   const metrics = new Registry();
   const live = new LiveFeed({ clickhouse: ch, database: db, pollMs: 1000, maxStreams: 1, log, metrics });
   server = http.createServer(createApiApp({ clickhouse: ch, database: db, metrics, log, live, defaultStream: 'unused' }));
