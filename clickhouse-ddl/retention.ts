@@ -32,6 +32,11 @@ export function oldestKept(rule: RetentionRule, now: Date): number {
   return Math.floor(months / 12) * 100 + (months % 12) + 1;
 }
 
+/** Whether the rule still keeps the month (YYYYMM) at `now`: generators and backfills skip months it would drop. */
+export function keepsMonth(rule: RetentionRule, month: string, now: Date): boolean {
+  return Number(rule.unit === 'year' ? month.slice(0, 4) : month) >= oldestKept(rule, now);
+}
+
 export async function expiredPartitions(client: ClickHouseClient, db: string, rule: RetentionRule, now: Date): Promise<string[]> {
   // cluster(): one replica of every shard, so partitions present on any shard are seen.
   const rows = await (
