@@ -27,18 +27,20 @@ export async function ensureTopic(admin: Admin, spec: TopicSpec): Promise<boolea
 }
 
 const retriable = (err: unknown): boolean => (err as { retriable?: boolean }).retriable === true;
+/** Metadata of a just-created topic reaches every broker within seconds. */
+const UNTIL_KNOWN = { numOfAttempts: 10, startingDelay: 200, maxDelay: 3000, retry: retriable };
 
 /**
  * Subscribes, retrying while a broker does not know the topic yet: on several brokers, one just
  * created (by this process or one starting beside it) reaches their metadata a moment apart.
  */
 export async function subscribeWhenKnown(consumer: Consumer, subscription: ConsumerSubscribeTopics): Promise<void> {
-  await backOff(() => consumer.subscribe(subscription), { numOfAttempts: 10, startingDelay: 200, maxDelay: 3000, retry: retriable });
+  await backOff(() => consumer.subscribe(subscription), UNTIL_KNOWN);
 }
 
 /** A topic's partition count, retrying while the broker asked does not know the topic yet (see subscribeWhenKnown). */
 export async function partitionCount(admin: Admin, topic: string): Promise<number> {
-  const [metadata] = (await backOff(() => admin.fetchTopicMetadata({ topics: [topic] }), { numOfAttempts: 10, startingDelay: 200, maxDelay: 3000, retry: retriable })).topics;
+  const [metadata] = (await backOff(() => admin.fetchTopicMetadata({ topics: [topic] }), UNTIL_KNOWN)).topics;
   return metadata.partitions.length;
 }
 

@@ -7,7 +7,7 @@ import { dropDatabase } from '../clickhouse-ddl/migrate';
 import { curate, curatedRow } from '../schemas/curated-event';
 import type { UploadEvent } from '../schemas/upload-event';
 import { createTraffic } from '../producers/simulator/model';
-import { scratchDatabase, testStack } from '../test/stack-env';
+import { scratchDatabase, syncReplicas, testStack } from '../test/stack-env';
 import { createApiApp } from './api/app';
 import { LiveFeed } from './live-feed';
 import { createClickHouse } from '../lib/clickhouse';
@@ -35,13 +35,7 @@ beforeAll(async () => {
   });
   // The insert reached one replica per shard; the other fetches the parts a moment later, and the
   // API may read either (the first query once found half the minutes' events on the cluster).
-  for (const node of stack.layout.clickhouse) {
-    const replica = createClickHouse(`http://127.0.0.1:${node.httpPort}`);
-    for (const table of ['upload_events_local', 'upload_rollup_1m_local', 'upload_rollup_1h_local', 'upload_rollup_all_1m_local', 'upload_rollup_all_1h_local']) {
-      await replica.command({ query: `SYSTEM SYNC REPLICA ${db}.${table}` });
-    }
-    await replica.close();
-  }
+  await syncReplicas(stack.status.components.clickhouse.http, db);
   const metrics = new Registry();
   const live = new LiveFeed({ clickhouse: ch, database: db, pollMs: 1000, maxStreams: 1, log, metrics });
   server = http.createServer(createApiApp({ clickhouse: ch, database: db, metrics, log, live, defaultStream: 'unused' }));

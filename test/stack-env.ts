@@ -2,7 +2,9 @@ import crypto from 'node:crypto';
 import type { ClickHouseClient } from '@clickhouse/client';
 import pino from 'pino';
 import { migrate } from '../clickhouse-ddl/migrate';
+import { createClickHouse, queryRows } from '../lib/clickhouse';
 import { loadEnv, stackConfig } from '../lib/config';
+import { quoteString } from '../lib/sql';
 import { layoutFor, type StackLayout } from '../stack/layout';
 import { stackStatus, type StackStatus } from '../stack/stack';
 
@@ -57,4 +59,14 @@ export async function scratchDatabase(ch: ClickHouseClient, stack: TestStack, pr
   const db = uniqueName(prefix);
   await migrate(ch, { db, kafka_brokers: stack.status.components.kafka.bootstrap, curated_topic: uniqueName('unused'), ingest_group: uniqueName('unused') }, pino({ level: 'warn' }));
   return db;
+}
+
+/** Every replica has what its twin took (inserts reach one replica per shard; the other fetches them). */
+export async function syncReplicas(servers: string[], db: string): Promise<void> {
+  for (const url of servers) {
+    const node = createClickHouse(url);
+    const tables = await queryRows<{ name: string }>(node, `SELECT name FROM system.tables WHERE database = ${quoteString(db)} AND engine LIKE 'Replicated%'`);
+    for (const { name } of tables) await node.command({ query: `SYSTEM SYNC REPLICA ${db}.${name}` });
+    await node.close();
+  }
 }

@@ -20,7 +20,7 @@ import { createTraffic } from '../../producers/simulator/model';
 import { uploadEventsTopic } from '../../producers/topics';
 import { curate, curatedRow } from '../../schemas/curated-event';
 import type { UploadEvent } from '../../schemas/upload-event';
-import { testStack, uniqueName } from '../../test/stack-env';
+import { syncReplicas, testStack, uniqueName } from '../../test/stack-env';
 import { runReplay, type ReplayOptions } from './replay';
 import { RefusalError } from './request';
 import { rawTableInsert } from './storage-pass';
@@ -139,19 +139,9 @@ interface Totals {
   windows: unknown[];
 }
 
-/** Every replica has what its twin took (inserts reach one replica per shard; the other fetches them). */
-async function syncReplicas(): Promise<void> {
-  for (const url of servers) {
-    const node = createClickHouse(url);
-    const tables = await queryRows<{ name: string }>(node, `SELECT name FROM system.tables WHERE database = ${quoteString(db)} AND engine LIKE 'Replicated%'`);
-    for (const { name } of tables) await node.command({ query: `SYSTEM SYNC REPLICA ${db}.${name}` });
-    await node.close();
-  }
-}
-
 /** Per-minute (per-hour) totals of everything a replay writes, deduplicated as readers see it (FINAL), on whichever replica answers. */
 async function totals(): Promise<Totals> {
-  await syncReplicas();
+  await syncReplicas(servers, db);
   const stream = quoteString(config.topics.uploadEvents);
   const rollup = (level: string) =>
     rows(`SELECT toString(minute) AS t, toString(countMerge(events)) AS events, toString(countIfMerge(errors)) AS errors, toString(uniqExactMerge(attempts)) AS attempts,
