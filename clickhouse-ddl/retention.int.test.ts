@@ -41,7 +41,7 @@ async function monthsOnEveryReplica(table: string): Promise<string[][]> {
   );
 }
 
-test('one year of raw events, 3 months of minute rollups and 3 years of hour rollups stay online', async () => {
+test('one year of raw events, 3 months of minute rollups and 3 years of hour and day rollups stay online', async () => {
   const months = ['2025-09-15T12:00:00Z', '2025-12-15T12:00:00Z', '2026-11-20T12:00:00Z'];
   const lines = months.flatMap((iso) => Array.from({ length: 40 }, (_, i) => at(iso, i)));
   await ch.command({ query: `INSERT INTO ${db}.upload_events FORMAT JSONEachRow\n${lines.join('\n')}`, clickhouse_settings: { insert_distributed_sync: 1 } });
@@ -53,6 +53,7 @@ test('one year of raw events, 3 months of minute rollups and 3 years of hour rol
     upload_rollup_1h_local: [],
     upload_rollup_all_1m_local: ['202509', '202512'],
     upload_rollup_all_1h_local: [],
+    upload_rollup_all_1d_local: [],
     chart_windows_local: [],
     chart_points_local: [],
     anomalies_local: [],
@@ -65,6 +66,7 @@ test('one year of raw events, 3 months of minute rollups and 3 years of hour rol
   expect(new Set((await monthsOnEveryReplica('upload_rollup_1m_local')).flat())).toEqual(new Set(['202611']));
   expect(new Set((await monthsOnEveryReplica('upload_rollup_all_1m_local')).flat())).toEqual(new Set(['202611']));
   expect(new Set((await monthsOnEveryReplica('upload_rollup_1h_local')).flat())).toEqual(new Set(['2025', '2026']));
+  expect(new Set((await monthsOnEveryReplica('upload_rollup_all_1d_local')).flat())).toEqual(new Set(['2025', '2026']));
 
   const again = await applyRetention(ch, db, new Date('2026-11-27T10:00:00Z'), log);
   expect(Object.values(again).flat()).toEqual([]);

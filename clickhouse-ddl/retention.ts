@@ -8,8 +8,8 @@ import { CLUSTER, SHARDS_CLUSTER } from './migrate';
  * horizon are dropped on one replica per shard (ON CLUSTER upload_pulse_shards; migrate.ts says
  * why), and the replication log drops them on the twins.
  * Raw events: one year online (monthly partitions; the month a year back is kept whole).
- * Minute rollups: 3 months. Hour rollups: 3 years (yearly partitions), with or without sellers. Control charts and
- * anomalies: one year, like the events they describe.
+ * Minute rollups: 3 months. Hour rollups, with or without sellers, and the all-seller day rollup:
+ * 3 years (yearly partitions). Control charts and anomalies: one year, like the events they describe.
  */
 
 export interface RetentionRule { table: string; unit: 'month' | 'year'; keep: number }
@@ -20,6 +20,7 @@ export const RETENTION: RetentionRule[] = [
   { table: 'upload_rollup_1h_local', unit: 'year', keep: 3 },
   { table: 'upload_rollup_all_1m_local', unit: 'month', keep: 3 },
   { table: 'upload_rollup_all_1h_local', unit: 'year', keep: 3 },
+  { table: 'upload_rollup_all_1d_local', unit: 'year', keep: 3 },
   { table: 'chart_windows_local', unit: 'month', keep: 12 },
   { table: 'chart_points_local', unit: 'month', keep: 12 },
   { table: 'anomalies_local', unit: 'month', keep: 12 },

@@ -139,6 +139,8 @@ async function main(): Promise<void> {
     ['allSellersEventsMs', { metric: 'events', ...year }],
     ['allSellersFailureRateMs', { metric: 'failure_rate', ...year }],
     ['allSellersLatencyP95Ms', { metric: 'latency_p95', ...year }],
+    // The same year in hourly points, from the hourly rollup: what the daily rollup saves.
+    ['allSellersLatencyP95HourlyMs', { metric: 'latency_p95', step: 3600, ...year }],
     ['topSellerFailureRateMs', { metric: 'failure_rate', seller: BigInt(sellers[0].seller_id), ...year }],
     ['medianSellerFailureRateMs', { metric: 'failure_rate', seller: BigInt(sellers[Math.floor(sellers.length / 2)].seller_id), ...year }],
     ['medianSellerLatencyP95Ms', { metric: 'latency_p95', seller: BigInt(sellers[Math.floor(sellers.length / 2)].seller_id), ...year }],

@@ -77,7 +77,7 @@ test('failure rate per 5 minutes for one origin is ERROR among finished attempts
   expect(body.points.length).toBe(MINUTES / 5);
 });
 
-test('latency p50 for one seller and p95 for all follow the creating events, and a long range reads hourly rollups', async () => {
+test('latency p50 for one seller and p95 for all follow the creating events, a month reads hourly rollups and a year of all sellers the daily one', async () => {
   const top = events[0].data.company_id.toString();
   const { body } = await series({ metric: 'latency_p50', seller: top, step: '1800', ...window });
   const latencies = events.filter((e) => e.data.company_id.toString() === top && e.is_created).map((e) => Number(e.ts - e.up_ts) / 1e6).sort((a, b) => a - b);
@@ -92,6 +92,11 @@ test('latency p50 for one seller and p95 for all follow the creating events, and
   const month = await series({ metric: 'events', from: '2026-11-01T00:00:00Z', to: '2026-12-01T00:00:00Z' });
   expect(month.body.level).toBe('1h');
   expect(month.body.points.reduce((n, p) => n + (p.value ?? 0), 0)).toBe(events.length);
+  // A year of all sellers: the daily rollup, one point for the day of the events.
+  const year = await series({ metric: 'latency_p95', from: '2026-01-01T00:00:00Z', to: '2027-01-01T00:00:00Z' });
+  expect([year.body.level, year.body.step]).toEqual(['1d', 86400]);
+  expect(year.body.points.map((p) => p.events)).toEqual([events.length]);
+  expect(Math.abs(year.body.points[0].value! - all[Math.floor(all.length * 0.95)]) / all[Math.floor(all.length * 0.95)]).toBeLessThan(0.1);
 });
 
 test.each([

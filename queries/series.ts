@@ -1,21 +1,25 @@
 import type { ClickHouseClient } from '@clickhouse/client';
 import { z } from 'zod';
 import { identifier, quoteString, uint64 } from '../lib/sql';
+import { LEVEL_SECONDS, type Level } from '../clickhouse-ddl/rollup-levels';
 import { rangeCheck, time } from './params';
 
 /**
  * Time series for control charts, read from the rollups. Used by every consumer of chart data
- * (the API's /v1/series, dashboards, the anomaly worker's rebuilds). The rollup level follows the
- * range: minutes up to 7 days, hours beyond.
+ * (the API's /v1/series, dashboards, the anomaly worker's rebuilds). The step, when not asked for,
+ * follows the range: a minute up to 7 days, an hour up to 92 days, a day beyond. The rollup level
+ * follows the step: minutes for steps under an hour (ranges up to 7 days), days for all-seller
+ * steps of whole days (0007_all_seller_daily_rollup.sql), hours otherwise. A point sums the rollup
+ * rows whose start lies in [from, to).
  */
 
 export const METRICS = ['events', 'failure_rate', 'latency_p50', 'latency_p95', 'latency_p99'] as const;
 export type Metric = (typeof METRICS)[number];
 
-const MINUTE = 60;
-const HOUR = 3600;
-const MAX_RANGE_S = 3 * 366 * 24 * HOUR;
-const MINUTE_LEVEL_MAX_RANGE_S = 7 * 24 * HOUR;
+const { '1m': MINUTE, '1h': HOUR, '1d': DAY } = LEVEL_SECONDS;
+const MAX_RANGE_S = 3 * 366 * DAY;
+const MINUTE_LEVEL_MAX_RANGE_S = 7 * DAY;
+const HOURLY_DEFAULT_MAX_RANGE_S = 92 * DAY;
 const MAX_POINTS = 10_000;
 
 export const seriesParams = z
@@ -32,15 +36,18 @@ export const seriesParams = z
 
 export type SeriesQuery = z.output<typeof seriesParams>;
 export interface SeriesPoint { t: string; value: number | null; events: number }
-export interface Series { metric: Metric; level: '1m' | '1h'; step: number; points: SeriesPoint[] }
+export interface Series { metric: Metric; level: Level; step: number; points: SeriesPoint[] }
 
-function plan(q: SeriesQuery): { level: '1m' | '1h'; step: number } {
+const defaultStep = (range: number): number => (range <= MINUTE_LEVEL_MAX_RANGE_S ? MINUTE : range <= HOURLY_DEFAULT_MAX_RANGE_S ? HOUR : DAY);
+
+export function plan(q: SeriesQuery): { level: Level; step: number } {
   const range = q.to - q.from;
-  const level = range <= MINUTE_LEVEL_MAX_RANGE_S && (q.step ?? MINUTE) < HOUR ? '1m' : '1h';
-  const unit = level === '1m' ? MINUTE : HOUR;
+  const wanted = q.step ?? defaultStep(range);
+  const level: Level = range <= MINUTE_LEVEL_MAX_RANGE_S && wanted < HOUR ? '1m' : q.seller === undefined && wanted % DAY === 0 ? '1d' : '1h';
+  const unit = LEVEL_SECONDS[level];
   // At least the level's unit, and few enough points for a chart.
   const minimum = Math.ceil(range / MAX_POINTS / unit) * unit;
-  const step = Math.max(unit, minimum, Math.ceil((q.step ?? unit) / unit) * unit);
+  const step = Math.max(unit, minimum, Math.ceil(wanted / unit) * unit);
   return { level, step };
 }
 
@@ -60,7 +67,7 @@ const ALL_SELLERS_QUANTILE: Partial<Record<Metric, string>> = {
   latency_p99: 'quantilesTDigestIfMerge(0.5, 0.9, 0.95, 0.99)(latency_q)[4]',
 };
 
-export function seriesSql(db: string, q: SeriesQuery): { sql: string; level: '1m' | '1h'; step: number } {
+export function seriesSql(db: string, q: SeriesQuery): { sql: string; level: Level; step: number } {
   const { level, step } = plan(q);
   const where = [
     `minute >= toDateTime(${Math.floor(q.from)})`,

@@ -8,7 +8,7 @@ import { scratchDatabase, testStack, type TestStack } from '../../test/stack-env
 import { discoverRollups } from '../replay/rollups';
 import { driftedHours, reconcileRollups, reconcileWindow } from './rollup-reconcile';
 
-/** Rollups that counted a redelivered block are found and rebuilt to equal the deduplicated raw table. */
+/** Rollups that counted a redelivered block are found and rebuilt to equal the deduplicated raw table: by hours, and the daily rollup by whole days once the day closed. */
 
 const log = pino({ level: 'warn' });
 let stack: TestStack;
@@ -16,10 +16,13 @@ let ch: ClickHouseClient;
 let db: string;
 
 const HOUR_S = 3600;
-const FIRST_HOUR = Date.parse('2026-11-20T10:00:00Z') / 1000;
+const DAY = Date.parse('2026-11-20T00:00:00Z') / 1000;
+const FIRST_HOUR = DAY + 10 * HOUR_S;
 const SECOND_HOUR = FIRST_HOUR + HOUR_S;
 // Two hours of events, then a third hour after them: the window of a pass at NOW covers both.
 const NOW = new Date((SECOND_HOUR + 2 * HOUR_S) * 1000);
+// Two hours after the day's end: the first pass whose window holds its midnight.
+const NEXT_DAY = new Date((DAY + 26 * HOUR_S) * 1000);
 
 beforeAll(async () => {
   stack = await testStack();
@@ -54,7 +57,7 @@ test('a redelivered block doubles rollups of one hour; a pass finds that hour al
   await insert(rows);
   const views = await discoverRollups(ch, db);
   const window = reconcileWindow(NOW, 6, 300_000);
-  expect(await driftedHours(ch, db, views, window)).toEqual([]);
+  expect(await driftedHours(ch, db, views, window)).toEqual({});
 
   // What an ingest server restarting does: a block of the second hour arrives again. The raw table
   // collapses it under FINAL, the rollup views count it.
@@ -64,18 +67,28 @@ test('a redelivered block doubles rollups of one hour; a pass finds that hour al
   const before = await perMinute();
   expect(before.upload_rollup_1m).not.toEqual(before.raw);
 
-  expect(await driftedHours(ch, db, views, window)).toEqual([SECOND_HOUR]);
+  const hourly = { upload_rollup_1m_mv: [SECOND_HOUR], upload_rollup_1h_mv: [SECOND_HOUR], upload_rollup_all_1m_mv: [SECOND_HOUR], upload_rollup_all_1h_mv: [SECOND_HOUR] };
+  expect(await driftedHours(ch, db, views, window)).toEqual(hourly);
   expect(await reconcileRollups({ ch, db, window, log })).toEqual([SECOND_HOUR]);
 
   const after = await perMinute();
   expect(after.upload_rollup_1m).toEqual(after.raw);
   expect(after.upload_rollup_all_1m).toEqual(after.raw);
   expect(after.raw).toEqual(before.raw);
-  const hourly = await queryRows<{ hour: string; events: string }>(ch, `SELECT toString(minute) AS hour, toString(countMerge(events)) AS events FROM ${db}.upload_rollup_1h GROUP BY minute ORDER BY minute`);
+  const hours = await queryRows<{ hour: string; events: string }>(ch, `SELECT toString(minute) AS hour, toString(countMerge(events)) AS events FROM ${db}.upload_rollup_1h GROUP BY minute ORDER BY minute`);
   const rawHourly = await queryRows<{ hour: string; events: string }>(ch, `SELECT toString(toStartOfHour(event_time)) AS hour, toString(count()) AS events FROM ${db}.upload_events FINAL GROUP BY hour ORDER BY hour`);
-  expect(hourly).toEqual(rawHourly);
-  expect(hourly.map((h) => Number(h.events)).reduce((a, b) => a + b, 0)).toBe(rows.length);
-  expect(await driftedHours(ch, db, views, window)).toEqual([]);
+  expect(hours).toEqual(rawHourly);
+  expect(hours.map((h) => Number(h.events)).reduce((a, b) => a + b, 0)).toBe(rows.length);
+  expect(await driftedHours(ch, db, views, window)).toEqual({});
   // Nothing left to repair: a second pass changes nothing.
   expect(await reconcileRollups({ ch, db, window, log })).toEqual([]);
+
+  // The daily rollup still holds the copies: its day is compared once closed, and rebuilt whole.
+  const daily = () => queryRows<{ day: number; events: string }>(ch, `SELECT toUInt32(minute) AS day, toString(countMerge(events)) AS events FROM ${db}.upload_rollup_all_1d GROUP BY minute ORDER BY minute`);
+  expect(await daily()).toEqual([{ day: DAY, events: String(rows.length + redelivered.length) }]);
+  const nextDay = reconcileWindow(NEXT_DAY, 6, 300_000);
+  expect(await driftedHours(ch, db, views, nextDay)).toEqual({ upload_rollup_all_1d_mv: [DAY] });
+  expect(await reconcileRollups({ ch, db, window: nextDay, log })).toEqual(Array.from({ length: 24 }, (_, i) => DAY + i * HOUR_S));
+  expect(await daily()).toEqual([{ day: DAY, events: String(rows.length) }]);
+  expect(await driftedHours(ch, db, views, nextDay)).toEqual({});
 });

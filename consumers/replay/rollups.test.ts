@@ -1,4 +1,4 @@
-import { clearStrategy, hourScope, monthScope, parseView, rebuildQuery, sellerChunks, type RollupView } from './rollups';
+import { clearStrategy, coveringHours, hourScope, monthScope, parseView, periodOf, rebuildQuery, sellerChunks, type RollupView } from './rollups';
 
 /** Rebuilding a view from its own definition on the server (as ClickHouse 18.16 prints it). */
 
@@ -47,4 +47,17 @@ test('sellers are grouped into ranges of at most the chunk size, a big seller al
     { from: 4n, to: 9n, rows: 30 },
   ]);
   expect(sellerChunks([], 100)).toEqual([]);
+});
+
+test('a daily rollup is rebuilt by whole days, an hourly or minute one by the hours given', () => {
+  const view = (target: string): RollupView => ({ view: 'v', target, distributed: 'd', columns: [], select: '', tail: '', clear: { by: 'delete', column: 'minute' } });
+  expect(periodOf(view('upload_rollup_1m_local'))).toBe(3600);
+  expect(periodOf(view('upload_rollup_all_1h_local'))).toBe(3600);
+  expect(periodOf(view('upload_rollup_all_1d_local'))).toBe(86400);
+  expect(() => periodOf(view('bytes_by_origin_local'))).toThrow('must end in _1m, _1h or _1d');
+  const h = (iso: string) => Date.parse(iso) / 1000;
+  expect(coveringHours([h('2026-11-29T13:00:00Z'), h('2026-11-29T11:00:00Z')], 3600)).toEqual([h('2026-11-29T11:00:00Z'), h('2026-11-29T13:00:00Z')]);
+  const day = coveringHours([h('2026-11-29T13:00:00Z'), h('2026-11-29T02:00:00Z')], 86400);
+  expect(day).toHaveLength(24);
+  expect([day[0], day[23]]).toEqual([h('2026-11-29T00:00:00Z'), h('2026-11-29T23:00:00Z')]);
 });

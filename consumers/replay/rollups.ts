@@ -2,6 +2,7 @@ import type { ClickHouseClient } from '@clickhouse/client';
 import { queryRows } from '../../lib/clickhouse';
 import type pino from 'pino';
 import { identifier, quoteString, uint64 } from '../../lib/sql';
+import { unitOf } from '../../clickhouse-ddl/rollup-levels';
 import { deleteWhere, dropPartitions } from './cluster-ops';
 import { RefusalError } from './request';
 
@@ -177,15 +178,25 @@ export async function rebuildRollups(o: { ch: ClickHouseClient; db: string; view
   return true;
 }
 
+/** The smallest span a view can be rebuilt by: an hour, or its own unit when longer (a day row is cleared whole). */
+export const periodOf = (v: RollupView): number => Math.max(HOUR_S, unitOf(v.target));
+
+/** Every hour of the periods of `period` seconds that hold the given hours (epoch seconds), sorted. */
+export function coveringHours(hours: number[], period: number): number[] {
+  const starts = new Set(hours.map((h) => Math.floor(h / period) * period));
+  return [...starts].flatMap((s) => Array.from({ length: period / HOUR_S }, (_, i) => s + i * HOUR_S)).sort((a, b) => a - b);
+}
+
 /**
  * Clears and re-inserts whole hours (epoch seconds of their start) of every view: one DELETE
  * mutation per view (it rewrites the parts holding those hours), then one insert per hour and view.
+ * A view with a longer unit is rebuilt by whole periods: the hours given stand for the days holding them.
  * For repairs of a few recent hours (consumers/maintenance/rollup-reconcile.ts), not for backfills.
  */
 export async function rebuildHours(o: { ch: ClickHouseClient; db: string; views: RollupView[]; hours: number[]; log: pino.Logger }): Promise<void> {
-  const hours = [...new Set(o.hours)].sort((a, b) => a - b);
-  if (hours.length === 0) return;
+  if (o.hours.length === 0) return;
   for (const v of o.views) {
+    const hours = coveringHours(o.hours, periodOf(v));
     const col = identifier(v.clear.column);
     await deleteWhere(o.ch, o.db, v.target, hours.map((h) => `(${col} >= ${hourStart(h)} AND ${col} < ${hourStart(h + HOUR_S)})`).join(' OR '), MUTATION_TIMEOUT_MS);
     for (const h of hours) await o.ch.command({ query: rebuildQuery(o.db, v, hourScope(h)), clickhouse_settings: REBUILD_INSERT_SETTINGS });
