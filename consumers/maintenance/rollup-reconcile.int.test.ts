@@ -6,7 +6,7 @@ import { createTraffic } from '../../producers/simulator/model';
 import { curate, curatedRow, type CuratedEvent } from '../../schemas/curated-event';
 import { scratchDatabase, testStack, type TestStack } from '../../test/stack-env';
 import { discoverRollups } from '../replay/rollups';
-import { driftedHours, reconcileRollups, reconcileWindow } from './rollup-reconcile';
+import { driftedPeriods, reconcileRollups, reconcileWindow } from './rollup-reconcile';
 
 /** Rollups that counted a redelivered block are found and rebuilt to equal the deduplicated raw table: by hours, and the daily rollup by whole days once the day closed. */
 
@@ -57,7 +57,7 @@ test('a redelivered block doubles rollups of one hour; a pass finds that hour al
   await insert(rows);
   const views = await discoverRollups(ch, db);
   const window = reconcileWindow(NOW, 6, 300_000);
-  expect(await driftedHours(ch, db, views, window)).toEqual({});
+  expect(await driftedPeriods(ch, db, views, window)).toEqual({});
 
   // What an ingest server restarting does: a block of the second hour arrives again. The raw table
   // collapses it under FINAL, the rollup views count it.
@@ -68,7 +68,7 @@ test('a redelivered block doubles rollups of one hour; a pass finds that hour al
   expect(before.upload_rollup_1m).not.toEqual(before.raw);
 
   const hourly = { upload_rollup_1m_mv: [SECOND_HOUR], upload_rollup_1h_mv: [SECOND_HOUR], upload_rollup_all_1m_mv: [SECOND_HOUR], upload_rollup_all_1h_mv: [SECOND_HOUR] };
-  expect(await driftedHours(ch, db, views, window)).toEqual(hourly);
+  expect(await driftedPeriods(ch, db, views, window)).toEqual(hourly);
   expect(await reconcileRollups({ ch, db, window, log })).toEqual([SECOND_HOUR]);
 
   const after = await perMinute();
@@ -79,7 +79,7 @@ test('a redelivered block doubles rollups of one hour; a pass finds that hour al
   const rawHourly = await queryRows<{ hour: string; events: string }>(ch, `SELECT toString(toStartOfHour(event_time)) AS hour, toString(count()) AS events FROM ${db}.upload_events FINAL GROUP BY hour ORDER BY hour`);
   expect(hours).toEqual(rawHourly);
   expect(hours.map((h) => Number(h.events)).reduce((a, b) => a + b, 0)).toBe(rows.length);
-  expect(await driftedHours(ch, db, views, window)).toEqual({});
+  expect(await driftedPeriods(ch, db, views, window)).toEqual({});
   // Nothing left to repair: a second pass changes nothing.
   expect(await reconcileRollups({ ch, db, window, log })).toEqual([]);
 
@@ -87,8 +87,8 @@ test('a redelivered block doubles rollups of one hour; a pass finds that hour al
   const daily = () => queryRows<{ day: number; events: string }>(ch, `SELECT toUInt32(minute) AS day, toString(countMerge(events)) AS events FROM ${db}.upload_rollup_all_1d GROUP BY minute ORDER BY minute`);
   expect(await daily()).toEqual([{ day: DAY, events: String(rows.length + redelivered.length) }]);
   const nextDay = reconcileWindow(NEXT_DAY, 6, 300_000);
-  expect(await driftedHours(ch, db, views, nextDay)).toEqual({ upload_rollup_all_1d_mv: [DAY] });
+  expect(await driftedPeriods(ch, db, views, nextDay)).toEqual({ upload_rollup_all_1d_mv: [DAY] });
   expect(await reconcileRollups({ ch, db, window: nextDay, log })).toEqual(Array.from({ length: 24 }, (_, i) => DAY + i * HOUR_S));
   expect(await daily()).toEqual([{ day: DAY, events: String(rows.length) }]);
-  expect(await driftedHours(ch, db, views, nextDay)).toEqual({});
+  expect(await driftedPeriods(ch, db, views, nextDay)).toEqual({});
 });

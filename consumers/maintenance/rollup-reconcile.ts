@@ -46,7 +46,7 @@ const counts = async (ch: ClickHouseClient, query: string): Promise<Map<number, 
 export const countedViews = (views: RollupView[]): RollupView[] => views.filter((v) => v.columns.includes('events'));
 
 /** By view: the periods (epoch seconds of their start) whose events differ from the raw table's. Views without drift are left out. */
-export async function driftedHours(ch: ClickHouseClient, db: string, views: RollupView[], w: ReconcileWindow): Promise<Record<string, number[]>> {
+export async function driftedPeriods(ch: ClickHouseClient, db: string, views: RollupView[], w: ReconcileWindow): Promise<Record<string, number[]>> {
   identifier(db);
   const compared = countedViews(views)
     .map((v) => ({ v, period: periodOf(v) }))
@@ -84,7 +84,7 @@ export async function driftedHours(ch: ClickHouseClient, db: string, views: Roll
 /** One pass: compares the window and rebuilds, view by view, the periods that drifted. Returns the hours rebuilt in any view (epoch seconds). */
 export async function reconcileRollups(o: { ch: ClickHouseClient; db: string; window: ReconcileWindow; log: pino.Logger }): Promise<number[]> {
   const views = await discoverRollups(o.ch, o.db);
-  const drifted = await driftedHours(o.ch, o.db, views, o.window);
+  const drifted = await driftedPeriods(o.ch, o.db, views, o.window);
   const rebuilt = new Set<number>();
   for (const v of views) {
     const starts = drifted[v.view];
