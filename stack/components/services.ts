@@ -83,7 +83,7 @@ export const anomalyProcesses = (layout: StackLayout): ProcessSpec[] =>
  * Curate allocates a few short-lived objects per event and a quarter of its CPU went to garbage
  * collection: 64 MiB semi-spaces for the young generation (V8's default is 16) took the raw ->
  * queryable throughput from 14,600-16,400 to 16,500-19,100 events/s (npm run bench:storage,
- * README "Storage throughput"); 128 MiB gave no clear further gain and 100 MiB more RSS.
+ * README "Performance"); 128 MiB gave no clear further gain and 100 MiB more RSS.
  */
 const CURATE_NODE_FLAGS = ['--max-semi-space-size=64'];
 export const curateProcesses = (layout: StackLayout): ProcessSpec[] =>
